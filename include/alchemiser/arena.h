@@ -1,0 +1,28 @@
+/* Bump allocator.  Everything allocated from an arena lives until
+ * alc_arena_reset() or alc_arena_free(); individual frees do not exist.
+ * Used for the AST (one arena per parsed file) and for evaluation values
+ * (one arena per top-level evaluation). */
+#ifndef ALCHEMISER_ARENA_H
+#define ALCHEMISER_ARENA_H
+
+#include <stddef.h>
+
+typedef struct alc_arena_block alc_arena_block;
+
+typedef struct alc_arena {
+    alc_arena_block *head;   /* current block */
+    alc_arena_block *spare;  /* blocks kept for reuse after reset */
+    size_t block_size;
+    size_t total;            /* bytes handed out since the last reset */
+} alc_arena;
+
+void alc_arena_init(alc_arena *a, size_t block_size);
+/* Returns NULL only when malloc fails.  Memory is 16-byte aligned. */
+void *alc_arena_alloc(alc_arena *a, size_t size);
+void *alc_arena_calloc(alc_arena *a, size_t count, size_t size);
+char *alc_arena_strndup(alc_arena *a, const char *s, size_t n);
+/* Forget all allocations but keep the blocks for reuse. */
+void alc_arena_reset(alc_arena *a);
+void alc_arena_free(alc_arena *a);
+
+#endif

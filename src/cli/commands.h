@@ -1,0 +1,18 @@
+/* Subcommands of the alchemiser executable.  Each returns the process exit
+ * status; only main() turns it into an exit. */
+#ifndef ALCHEMISER_CLI_COMMANDS_H
+#define ALCHEMISER_CLI_COMMANDS_H
+
+typedef int (*alc_command_fn)(int argc, char **argv);
+
+typedef struct alc_command {
+    const char *name;
+    alc_command_fn run;
+    const char *summary;
+} alc_command;
+
+int alc_cmd_eval(int argc, char **argv);
+int alc_cmd_check(int argc, char **argv);
+int alc_cmd_data(int argc, char **argv);
+
+#endif

@@ -1,0 +1,41 @@
+/* alchemiser: git-style dispatcher over the subcommands in commands.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+static const alc_command commands[] = {
+    {"eval", alc_cmd_eval, "evaluate strategy files at one or more dates"},
+    {"check", alc_cmd_check, "parse and statically check strategy files"},
+    {"data", alc_cmd_data, "market data: import CSV, synthesize, describe"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: alchemiser <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun 'alchemiser <command> --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("alchemiser 0.1.0\n");
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "alchemiser: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
