@@ -8,6 +8,7 @@ static const alc_command commands[] = {
     {"eval", alc_cmd_eval, "evaluate strategy files at one or more dates"},
     {"check", alc_cmd_check, "parse and statically check strategy files"},
     {"data", alc_cmd_data, "market data: import CSV, synthesize, describe"},
+    {"run", alc_cmd_run, "run a job: evaluate strategies under MPI into one portfolio"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,164 @@
+/* alchemiser run: one MPI signal session (see docs/session.md).
+ *
+ *   mpirun -np N alchemiser run JOB.json [--out DIR] [--scheduling static|dynamic]
+ *                                        [--batch-size N] [-v|-vv]
+ *
+ * Exit status (rank 0; mpirun reports the highest of all ranks):
+ *   0 COMPLETED, 1 FAILED, 2 usage error or job refused, 3 TIMEOUT,
+ *   4 the outputs could not be written. */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alchemiser/log.h"
+#include "alchemiser/session.h"
+#include "alchemiser/worker.h"
+#include "cli/commands.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: mpirun -np N alchemiser run JOB.json [options]\n"
+            "\n"
+            "Evaluate the job's strategies in parallel (rank 0 coordinates, the other\n"
+            "ranks evaluate batches) and print the consolidated portfolio.\n"
+            "\n"
+            "options:\n"
+            "  --out DIR              output folder (overrides the job's output_dir)\n"
+            "  --scheduling MODE      dynamic (work queue, default) or static (one Scatterv)\n"
+            "  --batch-size N         strategies per batch (overrides the job's batch_size)\n"
+            "  --strategies DIR       the project's strategies folder (default: ./strategies)\n"
+            "  -v, -vv                log progress (info, debug) on stderr; see ALC_LOG_LEVEL\n"
+            "\n"
+            "exit status: 0 COMPLETED, 1 FAILED, 2 usage or job refused, 3 TIMEOUT,\n"
+            "             4 outputs could not be written\n");
+}
+
+static int parse_args(int argc, char **argv, alc_run_options *opt, int *verbosity, int *help)
+{
+    memset(opt, 0, sizeof *opt);
+    *verbosity = 0;
+    *help = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            *help = 1;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            (*verbosity)++;
+        } else if (!strcmp(a, "-vv")) {
+            *verbosity += 2;
+        } else if (!strcmp(a, "--out") && i + 1 < argc) {
+            opt->out_dir = argv[++i];
+        } else if (!strcmp(a, "--strategies") && i + 1 < argc) {
+            opt->strategies_dir = argv[++i];
+        } else if (!strcmp(a, "--scheduling") && i + 1 < argc) {
+            if (alc_scheduling_parse(argv[++i], &opt->scheduling) != 0) {
+                fprintf(stderr, "alchemiser run: --scheduling must be static or dynamic\n");
+                return -1;
+            }
+            opt->has_scheduling = 1;
+        } else if (!strcmp(a, "--batch-size") && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 1000000) {
+                fprintf(stderr, "alchemiser run: --batch-size must be a positive integer\n");
+                return -1;
+            }
+            opt->batch_size = (int)v;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "alchemiser run: unknown or incomplete option '%s'\n", a);
+            return -1;
+        } else if (!opt->job_path) {
+            opt->job_path = a;
+        } else {
+            fprintf(stderr, "alchemiser run: more than one job file\n");
+            return -1;
+        }
+    }
+    if (!*help && !opt->job_path) {
+        fprintf(stderr, "alchemiser run: a job file is required\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int exit_code(alc_session_status s)
+{
+    switch (s) {
+    case ALC_SESSION_COMPLETED: return 0;
+    case ALC_SESSION_TIMEOUT: return 3;
+    default: return 1;
+    }
+}
+
+int alc_cmd_run(int argc, char **argv)
+{
+    int provided = 0;
+    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_SINGLE, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "alchemiser run: MPI_Init failed\n");
+        return 4;
+    }
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    /* Errors come back as codes, not as aborts, so we can report them. */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+
+    alc_run_options opt;
+    int verbosity = 0, help = 0;
+    int bad = parse_args(argc, argv, &opt, &verbosity, &help);
+    if (bad || help) {
+        /* Every rank parsed the same arguments: all stop here, no messages. */
+        if (rank == 0)
+            usage(bad ? stderr : stdout);
+        MPI_Finalize();
+        return bad ? 2 : 0;
+    }
+    alc_log_init(rank, verbosity);
+
+    int code = 0, abort_needed = 0;
+    alc_error err;
+    alc_error_clear(&err);
+    if (rank == 0) {
+        alc_run_result res;
+        alc_status st = alc_session_run(MPI_COMM_WORLD, &opt, &res, &err);
+        char msg[1800];
+        alc_error_format(&err, msg, sizeof msg);
+        if (res.refused) {
+            fprintf(stderr, "alchemiser run: %s: %s\n", alc_status_name(err.code), msg);
+            code = 2;
+        } else {
+            alc_session_print(res.session, stdout);
+            fflush(stdout);
+            code = exit_code(res.status);
+            if (st != ALC_OK) {
+                fprintf(stderr, "alchemiser run: %s: %s\n", alc_status_name(err.code), msg);
+                code = 4;
+            }
+        }
+        abort_needed = res.abort_needed;
+        alc_session_free(res.session);
+        alc_job_free(res.job);
+    } else {
+        int aborted = 0;
+        if (alc_worker_serve(MPI_COMM_WORLD, &aborted, &err) != ALC_OK) {
+            char msg[1800];
+            alc_error_format(&err, msg, sizeof msg);
+            alc_log(ALC_LOG_ERROR, "%s: %s", alc_status_name(err.code), msg);
+            /* A worker that lost the protocol cannot finish cleanly. */
+            abort_needed = 1;
+            code = 4;
+        }
+        code = aborted ? 2 : code;
+    }
+    if (abort_needed) {
+        /* A rank is stuck (e.g. a worker busy past the deadline): MPI_Finalize
+         * would wait for it forever.  The outputs are already written. */
+        alc_log(ALC_LOG_WARN, "aborting the MPI job so that mpirun exits (status %d)", code);
+        fflush(stdout);
+        fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, code ? code : 1);
+    }
+    MPI_Finalize();
+    return code;
+}

@@ -1,0 +1,810 @@
+/* Rank 0 of a session: job, batches, dispatch, deadline, aggregation,
+ * outputs.  Protocol and formats: docs/session.md. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alchemiser/events.h"
+#include "alchemiser/log.h"
+#include "alchemiser/pack.h"
+#include "alchemiser/session.h"
+#include "alchemiser/snapshot.h"
+#include "session/internal.h"
+
+/* Poll interval of rank 0 while it waits for messages: short enough not to
+ * add latency, long enough to leave the CPU to the workers. */
+#define POLL_SLEEP_US 300
+/* How long rank 0 waits for idle workers to acknowledge the end. */
+#define STOP_GRACE_SECONDS 10.0
+#define STOP_GRACE_AFTER_TIMEOUT 1.0
+
+const char *alc_session_status_name(alc_session_status s)
+{
+    switch (s) {
+    case ALC_SESSION_PENDING: return "PENDING";
+    case ALC_SESSION_AGGREGATING: return "AGGREGATING";
+    case ALC_SESSION_COMPLETED: return "COMPLETED";
+    case ALC_SESSION_FAILED: return "FAILED";
+    case ALC_SESSION_TIMEOUT: return "TIMEOUT";
+    }
+    return "UNKNOWN";
+}
+
+void alc_session_free(alc_session *s)
+{
+    if (!s)
+        return;
+    for (int b = 0; b < s->n_batches; b++)
+        if (s->batches[b].has_result)
+            alc_partial_free(&s->batches[b].result);
+    free(s->batches);
+    free(s->metrics.ranks);
+    alc_consolidated_free(&s->portfolio);
+    free(s);
+}
+
+typedef struct wstate {
+    int requested;  /* waiting for a command (sent REQUEST) */
+    int inflight;   /* batches dispatched and not answered */
+    int stopped;    /* STOP sent */
+} wstate;
+
+typedef struct coord {
+    MPI_Comm comm;
+    alc_session *s;
+    alc_snapshot *snap;
+    alc_events *ev;
+    wstate *w;
+    int n_workers;
+    int inflight;
+    uint32_t next_ticket;
+    char last_partial_event[ALC_EVENT_ID_MAX];
+    int fatal;          /* an output could not be written: end the session */
+    alc_error fatal_err;
+} coord;
+
+static alc_status mpi_fail(alc_error *err, int rc, const char *what)
+{
+    char msg[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    MPI_Error_string(rc, msg, &len);
+    return alc_fail(err, ALC_ERR_MPI, "%s: %s", what, msg);
+}
+
+static void set_fatal(coord *c, const alc_error *e)
+{
+    if (!c->fatal) {
+        c->fatal = 1;
+        c->fatal_err = *e;
+        char msg[1700];
+        alc_error_format(e, msg, sizeof msg);
+        alc_log(ALC_LOG_ERROR, "session cannot continue: %s", msg);
+    }
+}
+
+/* Events are part of the outputs: failing to write one ends the session. */
+static void check(coord *c, alc_status st, const alc_error *e)
+{
+    if (st != ALC_OK)
+        set_fatal(c, e);
+}
+
+static int mkdirs(const char *path)
+{
+    char tmp[ALC_PATH_MAX];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s", path) >= sizeof tmp)
+        return -1;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    return stat(tmp, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/* ---- recording results ---- */
+
+/* The shape of a result must match its batch exactly. */
+static const char *malformed(const alc_session *s, const alc_partial *p)
+{
+    const alc_batch *b = &s->batches[p->batch_index].batch;
+    if (p->n_batches != s->n_batches)
+        return "wrong batch count";
+    if (p->n_signals != b->count)
+        return "wrong number of signals";
+    for (int k = 0; k < p->n_signals; k++)
+        if (p->signals[k].index != b->first + k)
+            return "signals out of order";
+    return NULL;
+}
+
+/* Takes ownership of *p. */
+static void record_result(coord *c, int src, alc_partial *p, uint64_t bytes)
+{
+    alc_session *s = c->s;
+    alc_error e;
+    alc_error_clear(&e);
+    s->metrics.batches_received++;
+    if (src > 0) {
+        s->metrics.bytes_sent += bytes;
+        s->metrics.ranks[src].bytes_sent += bytes;
+    }
+    if (p->batch_index < 0 || p->batch_index >= s->n_batches) {
+        s->metrics.bad_messages++;
+        alc_log(ALC_LOG_ERROR, "rank %d sent a result for unknown batch %d", src, p->batch_index);
+        alc_partial_free(p);
+        return;
+    }
+    alc_batch_state *bs = &s->batches[p->batch_index];
+    if (bs->state != ALC_BATCH_RUNNING || p->ticket != bs->ticket) {
+        s->metrics.duplicates_ignored++;
+        alc_log(ALC_LOG_WARN, "ignoring a duplicate result for %s from rank %d (attempt %d)",
+                bs->batch.id, src, p->attempt);
+        alc_partial_free(p);
+        return;
+    }
+    if (src > 0) {
+        c->w[src].inflight--;
+        c->inflight--;
+    }
+    s->metrics.ranks[src].batches++;
+    s->metrics.ranks[src].strategies += p->n_signals;
+    s->metrics.ranks[src].eval_ms += p->eval_ms;
+    const char *bad = malformed(s, p);
+    if (bad) {
+        s->metrics.bad_messages++;
+        p->failed = 1;
+        free(p->error);
+        char msg[200];
+        snprintf(msg, sizeof msg, "malformed result from rank %d: %s", src, bad);
+        p->error = alc_strdup(msg);
+    }
+    check(c, alc_event_partial(c->ev, s, p, bs->request_event, c->last_partial_event, &e), &e);
+    if (p->failed) {
+        s->metrics.batches_failed++;
+        const char *why = p->error;
+        for (int k = 0; !why && k < p->n_signals; k++)
+            if (p->signals[k].code != ALC_OK)
+                why = p->signals[k].error;
+        if (bs->attempts <= s->job->max_retries) {
+            s->metrics.retries++;
+            alc_log(ALC_LOG_WARN, "%s failed on rank %d (attempt %d of %d): %s; retrying",
+                    bs->batch.id, src, bs->attempts, s->job->max_retries + 1, why ? why : "?");
+            bs->state = ALC_BATCH_QUEUED;
+            bs->last_failed_rank = src;
+            alc_partial_free(p);
+            return;
+        }
+        alc_log(ALC_LOG_ERROR, "%s failed on rank %d after %d attempt(s): %s", bs->batch.id, src,
+                bs->attempts, why ? why : "?");
+        bs->state = ALC_BATCH_FAILED;
+    } else {
+        bs->state = ALC_BATCH_DONE;
+        alc_log(ALC_LOG_INFO, "%s done by rank %d in %.1f ms (%d of %d)", bs->batch.id, src,
+                p->eval_ms, s->completed + 1, s->n_batches);
+    }
+    bs->result = *p;
+    memset(p, 0, sizeof *p);
+    bs->has_result = 1;
+    bs->received_wall = alc_now_wall();
+    bs->bytes = bytes;
+    s->completed++;
+    check(c, alc_snapshot_write_batch(c->snap, s, bs->batch.index, &e), &e);
+}
+
+/* ---- dispatch ---- */
+
+static void mark_dispatched(coord *c, int b, int rank)
+{
+    alc_batch_state *bs = &c->s->batches[b];
+    bs->attempts++;
+    bs->ticket = ++c->next_ticket;
+    bs->rank = rank;
+    bs->state = ALC_BATCH_RUNNING;
+    c->s->metrics.batches_requested++;
+    alc_error e;
+    alc_error_clear(&e);
+    check(c, alc_event_batch_requested(c->ev, c->s, b, NULL, bs->request_event, &e), &e);
+    alc_log(ALC_LOG_DEBUG, "%s -> rank %d (attempt %d)", bs->batch.id, rank, bs->attempts);
+}
+
+static alc_status send_batch(coord *c, int r, int b, alc_error *err)
+{
+    alc_session *s = c->s;
+    mark_dispatched(c, b, r);
+    alc_batch_state *bs = &s->batches[b];
+    alc_batch_desc d;
+    alc_status st = alc_batch_desc_make(s->job, &bs->batch, bs->attempts, bs->ticket, &d, err);
+    if (st != ALC_OK)
+        return st;
+    alc_buf buf;
+    alc_buf_init(&buf);
+    st = alc_pack_batch(&d, &buf, err);
+    alc_batch_desc_free(&d);
+    if (st == ALC_OK) {
+        int rc = MPI_Send(buf.data, (int)buf.len, MPI_BYTE, r, ALC_TAG_BATCH, c->comm);
+        if (rc != MPI_SUCCESS)
+            st = mpi_fail(err, rc, "sending a batch");
+    }
+    if (st == ALC_OK) {
+        s->metrics.bytes_sent += buf.len;
+        s->metrics.ranks[0].bytes_sent += buf.len;
+        c->w[r].requested = 0;
+        c->w[r].inflight++;
+        c->inflight++;
+    }
+    alc_buf_free(&buf);
+    return st;
+}
+
+/* Next queued batch for rank r: lowest index first; a retry prefers a rank
+ * other than the one it failed on (-1 = nothing for r now). */
+static int pick(const coord *c, int r)
+{
+    int fallback = -1;
+    for (int b = 0; b < c->s->n_batches; b++) {
+        const alc_batch_state *bs = &c->s->batches[b];
+        if (bs->state != ALC_BATCH_QUEUED)
+            continue;
+        if (bs->last_failed_rank != r)
+            return b;
+        if (fallback < 0)
+            fallback = b;
+    }
+    return c->n_workers == 1 ? fallback : -1;
+}
+
+static alc_status dispatch_idle(coord *c, alc_error *err)
+{
+    for (int r = 1; r <= c->n_workers; r++) {
+        if (!c->w[r].requested || c->w[r].stopped)
+            continue;
+        if (c->s->scheduling == ALC_SCHED_DYNAMIC && c->inflight >= c->s->max_parallel)
+            break;
+        int b = pick(c, r);
+        if (b < 0)
+            continue;
+        alc_status st = send_batch(c, r, b, err);
+        if (st != ALC_OK)
+            return st;
+    }
+    return ALC_OK;
+}
+
+static alc_status scatter_static(coord *c, alc_error *err)
+{
+    alc_session *s = c->s;
+    int n = c->n_workers + 1;
+    alc_buf *bufs = calloc((size_t)n, sizeof *bufs);
+    int *counts = calloc((size_t)n, sizeof *counts);
+    int *displs = calloc((size_t)n, sizeof *displs);
+    alc_batch_desc *descs = calloc((size_t)s->n_batches, sizeof *descs);
+    unsigned char *all = NULL;
+    alc_status st = bufs && counts && displs && descs ? ALC_OK
+                                                      : alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    /* Round robin: batch b goes to worker 1 + b % n_workers. */
+    for (int b = 0; st == ALC_OK && b < s->n_batches; b++) {
+        int r = 1 + b % c->n_workers;
+        mark_dispatched(c, b, r);
+        c->w[r].inflight++;
+        c->inflight++;
+        st = alc_batch_desc_make(s->job, &s->batches[b].batch, s->batches[b].attempts,
+                                 s->batches[b].ticket, &descs[b], err);
+    }
+    if (st == ALC_OK) {
+        /* Build each worker's list by index, without moving descriptors. */
+        for (int r = 1; st == ALC_OK && r < n; r++) {
+            int m = s->n_batches >= r ? (s->n_batches - r) / c->n_workers + 1 : 0;
+            alc_batch_desc *mine = malloc(sizeof *mine * (size_t)(m ? m : 1));
+            if (!mine) {
+                st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+                break;
+            }
+            int k = 0;
+            for (int b = r - 1; b < s->n_batches; b += c->n_workers)
+                mine[k++] = descs[b];
+            st = alc_pack_batch_list(mine, k, &bufs[r], err);
+            free(mine); /* shallow: the items still belong to descs */
+            if (st == ALC_OK && bufs[r].len > (size_t)INT32_MAX)
+                st = alc_fail(err, ALC_ERR_LIMIT, "static batch list too large for one message");
+        }
+    }
+    size_t total = 0;
+    for (int r = 0; st == ALC_OK && r < n; r++) {
+        counts[r] = (int)bufs[r].len;
+        displs[r] = (int)total;
+        total += bufs[r].len;
+    }
+    if (st == ALC_OK && total > (size_t)INT32_MAX)
+        st = alc_fail(err, ALC_ERR_LIMIT, "static batch lists too large for one MPI_Scatterv");
+    if (st == ALC_OK && !(all = malloc(total ? total : 1)))
+        st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    for (int r = 0; st == ALC_OK && r < n; r++)
+        if (bufs[r].len)
+            memcpy(all + displs[r], bufs[r].data, bufs[r].len);
+    /* Workers are already inside MPI_Scatter: the collective must happen even
+     * on failure, so send empty lists then (they will just ask for work). */
+    if (st != ALC_OK && counts)
+        for (int r = 0; r < n; r++)
+            counts[r] = displs[r] = 0;
+    int zero = 0, dummy = 0;
+    int rc = MPI_Scatter(counts ? counts : &zero, 1, MPI_INT, &dummy, 1, MPI_INT, 0, c->comm);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Scatterv(all ? all : (void *)&zero, counts ? counts : &zero,
+                          displs ? displs : &zero, MPI_BYTE, NULL, 0, MPI_BYTE, 0, c->comm);
+    if (rc != MPI_SUCCESS && st == ALC_OK)
+        st = mpi_fail(err, rc, "scattering the static batches");
+    if (st == ALC_OK) {
+        s->metrics.bytes_sent += total;
+        s->metrics.ranks[0].bytes_sent += total;
+        alc_log(ALC_LOG_INFO, "static: %d batches scattered to %d workers (%zu bytes)",
+                s->n_batches, c->n_workers, total);
+    }
+    for (int b = 0; descs && b < s->n_batches; b++)
+        alc_batch_desc_free(&descs[b]);
+    for (int r = 0; bufs && r < n; r++)
+        alc_buf_free(&bufs[r]);
+    free(descs);
+    free(bufs);
+    free(counts);
+    free(displs);
+    free(all);
+    return st;
+}
+
+/* Receive one message already announced by MPI_Iprobe. */
+static alc_status receive(coord *c, const MPI_Status *status, int late, alc_error *err)
+{
+    int count = 0;
+    int rc = MPI_Get_count(status, MPI_BYTE, &count);
+    if (rc != MPI_SUCCESS)
+        return mpi_fail(err, rc, "probing a message");
+    unsigned char *buf = malloc(count > 0 ? (size_t)count : 1);
+    if (!buf)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    int src = status->MPI_SOURCE, tag = status->MPI_TAG;
+    rc = MPI_Recv(buf, count, MPI_BYTE, src, tag, c->comm, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS) {
+        free(buf);
+        return mpi_fail(err, rc, "receiving a message");
+    }
+    alc_session *s = c->s;
+    if (tag == ALC_TAG_REQUEST) {
+        c->w[src].requested = 1;
+    } else if (tag == ALC_TAG_RESULT) {
+        char *sid = NULL;
+        alc_partial p;
+        alc_error e;
+        alc_error_clear(&e);
+        if (alc_unpack_partial(buf, (size_t)count, &sid, &p, &e) != ALC_OK) {
+            s->metrics.bad_messages++;
+            char msg[1700];
+            alc_error_format(&e, msg, sizeof msg);
+            alc_log(ALC_LOG_ERROR, "undecodable result from rank %d: %s", src, msg);
+        } else if (strcmp(sid, s->id) != 0) {
+            s->metrics.bad_messages++;
+            alc_log(ALC_LOG_ERROR, "rank %d sent a result of another session (%s)", src, sid);
+            alc_partial_free(&p);
+        } else if (late) {
+            s->metrics.batches_received++;
+            s->metrics.duplicates_ignored++;
+            alc_log(ALC_LOG_WARN, "ignoring a late result for batch %d from rank %d",
+                    p.batch_index + 1, src);
+            alc_partial_free(&p);
+        } else {
+            record_result(c, src, &p, (uint64_t)count);
+        }
+        free(sid);
+    } else {
+        s->metrics.bad_messages++;
+        alc_log(ALC_LOG_ERROR, "unexpected message tag %d from rank %d", tag, src);
+    }
+    free(buf);
+    return ALC_OK;
+}
+
+/* Poll for results until every batch is accounted for or the deadline. */
+static alc_status run_distributed(coord *c, int *timed_out, alc_error *err)
+{
+    alc_session *s = c->s;
+    alc_status st = ALC_OK;
+    if (s->scheduling == ALC_SCHED_STATIC)
+        st = scatter_static(c, err);
+    while (st == ALC_OK && !c->fatal && s->completed < s->n_batches) {
+        if (alc_now_mono() >= s->deadline_mono) {
+            *timed_out = 1;
+            break;
+        }
+        if ((st = dispatch_idle(c, err)) != ALC_OK)
+            break;
+        int flag = 0;
+        MPI_Status status;
+        int rc = MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c->comm, &flag, &status);
+        if (rc != MPI_SUCCESS) {
+            st = mpi_fail(err, rc, "polling for results");
+            break;
+        }
+        if (!flag) {
+            alc_sleep_us(POLL_SLEEP_US);
+            continue;
+        }
+        st = receive(c, &status, 0, err);
+    }
+    return st;
+}
+
+/* Tell every worker to stop; returns 1 when some did not answer in time
+ * (busy past the deadline: the caller must abort the MPI job). */
+static int stop_workers(coord *c, double grace)
+{
+    double end = alc_now_mono() + grace;
+    for (;;) {
+        int pending = 0;
+        for (int r = 1; r <= c->n_workers; r++) {
+            if (c->w[r].stopped)
+                continue;
+            if (c->w[r].requested) {
+                if (MPI_Send(NULL, 0, MPI_BYTE, r, ALC_TAG_STOP, c->comm) == MPI_SUCCESS)
+                    c->w[r].stopped = 1;
+                else
+                    pending++;
+            } else {
+                pending++;
+            }
+        }
+        if (!pending)
+            return 0;
+        if (alc_now_mono() >= end) {
+            for (int r = 1; r <= c->n_workers; r++)
+                if (!c->w[r].stopped)
+                    alc_log(ALC_LOG_WARN, "rank %d did not stop in time (busy with %d batch(es))",
+                            r, c->w[r].inflight);
+            return 1;
+        }
+        int flag = 0;
+        MPI_Status status;
+        if (MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c->comm, &flag, &status) != MPI_SUCCESS)
+            return 1;
+        if (!flag) {
+            alc_sleep_us(POLL_SLEEP_US);
+            continue;
+        }
+        alc_error e;
+        alc_error_clear(&e);
+        if (receive(c, &status, 1, &e) != ALC_OK)
+            return 1;
+    }
+}
+
+static void run_local(coord *c, alc_worker *w, int *timed_out)
+{
+    alc_session *s = c->s;
+    while (!c->fatal && s->completed < s->n_batches) {
+        if (alc_now_mono() >= s->deadline_mono) {
+            *timed_out = 1;
+            return;
+        }
+        int b = pick(c, 0);
+        if (b < 0)
+            return;
+        mark_dispatched(c, b, 0);
+        alc_batch_state *bs = &s->batches[b];
+        alc_batch_desc d;
+        alc_partial p;
+        alc_error e;
+        alc_error_clear(&e);
+        alc_status st = alc_batch_desc_make(s->job, &bs->batch, bs->attempts, bs->ticket, &d, &e);
+        if (st == ALC_OK) {
+            st = alc_worker_run_batch(w, &d, s->as_of, &p, &e);
+            alc_batch_desc_free(&d);
+        }
+        if (st != ALC_OK) {
+            set_fatal(c, &e);
+            return;
+        }
+        record_result(c, 0, &p, 0);
+    }
+}
+
+/* ---- session creation / end ---- */
+
+static alc_status new_session(const alc_run_options *opt, alc_job *job, int n_ranks,
+                              alc_day as_of, alc_session **out, alc_error *err)
+{
+    *out = NULL;
+    alc_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    s->job = job;
+    s->n_ranks = n_ranks;
+    s->as_of = as_of;
+    s->batch_size = opt->batch_size > 0 ? opt->batch_size : job->batch_size;
+    s->scheduling = opt->has_scheduling ? opt->scheduling : job->scheduling;
+    int workers = n_ranks > 1 ? n_ranks - 1 : 1;
+    s->max_parallel = job->max_parallel_batches > 0 ? job->max_parallel_batches : workers;
+    s->status = ALC_SESSION_PENDING;
+    s->created_wall = alc_now_wall();
+    s->start_mono = alc_now_mono();
+    s->deadline_mono = s->start_mono + job->timeout_seconds;
+    s->deadline_wall = s->created_wall + job->timeout_seconds;
+    s->portfolio.oldest_strategy = -1;
+
+    char stamp[32], hex[17];
+    time_t now = (time_t)s->created_wall;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    alc_random_hex(hex, 4);
+    snprintf(s->id, sizeof s->id, "sess-%s-%s", stamp, hex);
+    alc_random_hex(hex, 4);
+    snprintf(s->correlation_id, sizeof s->correlation_id, "corr-%s-%s", stamp, hex);
+
+    s->metrics.n_ranks = n_ranks;
+    s->metrics.ranks = calloc((size_t)n_ranks, sizeof *s->metrics.ranks);
+    alc_batch *batches = NULL;
+    alc_status st = s->metrics.ranks ? alc_batch_split(job, s->batch_size, &batches, &s->n_batches, err)
+                                     : alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    if (st == ALC_OK) {
+        s->batches = calloc((size_t)s->n_batches, sizeof *s->batches);
+        if (!s->batches)
+            st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    }
+    for (int b = 0; st == ALC_OK && b < s->n_batches; b++) {
+        s->batches[b].batch = batches[b];
+        s->batches[b].state = ALC_BATCH_QUEUED;
+        s->batches[b].rank = -1;
+        s->batches[b].last_failed_rank = -1;
+    }
+    free(batches);
+
+    const char *dir = opt->out_dir ? opt->out_dir : job->output_dir;
+    if (st == ALC_OK) {
+        int n1 = snprintf(s->output_dir, sizeof s->output_dir, "%s", dir);
+        int n2 = snprintf(s->h5_path, sizeof s->h5_path, "%s/%s.h5", dir, s->id);
+        int n3 = snprintf(s->events_path, sizeof s->events_path, "%s/%s.events.jsonl", dir, s->id);
+        int n4 = snprintf(s->portfolio_path, sizeof s->portfolio_path, "%s/%s.portfolio.json", dir,
+                          s->id);
+        if (n1 >= ALC_PATH_MAX || n2 >= ALC_PATH_MAX || n3 >= ALC_PATH_MAX || n4 >= ALC_PATH_MAX)
+            st = alc_fail(err, ALC_ERR_USAGE, "output folder path too long");
+        else if (mkdirs(dir) != 0)
+            st = alc_fail_at(err, ALC_ERR_IO, dir, 0, 0, "cannot create the output folder: %s",
+                             strerror(errno));
+    }
+    if (st != ALC_OK) {
+        alc_session_free(s);
+        return st;
+    }
+    *out = s;
+    return ALC_OK;
+}
+
+static void describe_failures(alc_session *s, int timed_out)
+{
+    int failed = 0, missing = 0;
+    char first[1200] = "";
+    char ids[600] = "";
+    size_t at = 0;
+    for (int b = 0; b < s->n_batches; b++) {
+        const alc_batch_state *bs = &s->batches[b];
+        if (bs->state == ALC_BATCH_FAILED) {
+            if (!failed++ && bs->has_result) {
+                const char *why = bs->result.error;
+                for (int k = 0; !why && k < bs->result.n_signals; k++)
+                    if (bs->result.signals[k].code != ALC_OK)
+                        why = bs->result.signals[k].error;
+                snprintf(first, sizeof first, "%s: %s", bs->batch.id, why ? why : "failed");
+            }
+        } else if (bs->state != ALC_BATCH_DONE) {
+            if (missing++ < 8 && at < sizeof ids)
+                at += (size_t)snprintf(ids + at, sizeof ids - at, "%s%s", at ? ", " : "",
+                                       bs->batch.id);
+        }
+    }
+    if (timed_out) {
+        s->status = ALC_SESSION_TIMEOUT;
+        snprintf(s->error_type, sizeof s->error_type, "Timeout");
+        snprintf(s->error, sizeof s->error,
+                 "deadline of %g s passed with %d of %d batches missing (%s%s)",
+                 s->job->timeout_seconds, missing, s->n_batches, ids, missing > 8 ? ", ..." : "");
+    } else {
+        s->status = ALC_SESSION_FAILED;
+        snprintf(s->error_type, sizeof s->error_type, "BatchFailed");
+        snprintf(s->error, sizeof s->error, "%d batch(es) failed; first: %s", failed, first);
+    }
+}
+
+static void aggregate(coord *c)
+{
+    alc_session *s = c->s;
+    alc_error e;
+    alc_error_clear(&e);
+    s->status = ALC_SESSION_AGGREGATING;
+    check(c, alc_snapshot_update(c->snap, s, &e), &e);
+    int n = s->job->n_strategies;
+    const alc_signal **sig = calloc((size_t)n, sizeof *sig);
+    if (!sig) {
+        alc_fail(&e, ALC_ERR_NOMEM, "out of memory");
+        set_fatal(c, &e);
+        return;
+    }
+    /* Gather: every strategy's signal, in strategy order (the fixed order). */
+    for (int b = 0; b < s->n_batches; b++)
+        for (int k = 0; s->batches[b].has_result && k < s->batches[b].result.n_signals; k++)
+            sig[s->batches[b].batch.first + k] = &s->batches[b].result.signals[k];
+    alc_status st = alc_aggregate(sig, n, &s->portfolio, &e);
+    free(sig);
+    s->has_portfolio = s->portfolio.w != NULL;
+    if (st == ALC_OK) {
+        s->status = ALC_SESSION_COMPLETED;
+        return;
+    }
+    s->status = ALC_SESSION_FAILED;
+    snprintf(s->error_type, sizeof s->error_type, "%s",
+             strncmp(e.msg, "AggregationError", 16) ? alc_status_name(e.code) : "AggregationError");
+    snprintf(s->error, sizeof s->error, "%s", e.msg);
+}
+
+static alc_status refuse(MPI_Comm comm, const alc_error *why)
+{
+    char msg[1700];
+    alc_error_format(why, msg, sizeof msg);
+    alc_setup_msg m = {0, "", "", "", 0, 0, 0, msg};
+    alc_buf b;
+    alc_buf_init(&b);
+    alc_error e;
+    int len = 0;
+    if (alc_pack_setup(&m, &b, &e) == ALC_OK)
+        len = (int)b.len;
+    MPI_Bcast(&len, 1, MPI_INT, 0, comm);
+    MPI_Bcast(b.data, len, MPI_BYTE, 0, comm);
+    alc_buf_free(&b);
+    return why->code;
+}
+
+alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_result *res,
+                           alc_error *err)
+{
+    memset(res, 0, sizeof *res);
+    int n_ranks = 1;
+    MPI_Comm_size(comm, &n_ranks);
+    double t0 = alc_now_mono();
+
+    /* 1. job and market: any problem is a refusal before the session exists */
+    alc_job *job = NULL;
+    alc_status st = alc_job_load(opt->job_path, opt->strategies_dir, &job, err);
+    alc_market *market = NULL;
+    if (st == ALC_OK) {
+        res->job = job;
+        st = alc_market_load(job->market, &market, err);
+    }
+    alc_day as_of = 0;
+    if (st == ALC_OK) {
+        as_of = job->has_as_of ? job->as_of : alc_market_last_day(market);
+        if (as_of == 0)
+            st = alc_fail_at(err, ALC_ERR_MARKET, job->market, 0, 0, "the market has no bars");
+    }
+    alc_session *s = NULL;
+    if (st == ALC_OK)
+        st = new_session(opt, job, n_ranks, as_of, &s, err);
+    coord c;
+    memset(&c, 0, sizeof c);
+    c.comm = comm;
+    c.s = s;
+    c.n_workers = n_ranks - 1;
+    if (st == ALC_OK)
+        st = alc_snapshot_create(s, &c.snap, err);
+    if (st == ALC_OK) {
+        st = alc_events_open(s->events_path, s->id, s->correlation_id, &c.ev, err);
+        if (st != ALC_OK) {
+            alc_snapshot_abandon(c.snap);
+            remove(s->h5_path); /* nothing to keep: no session ran */
+        }
+    }
+    if (st != ALC_OK) {
+        res->refused = 1;
+        alc_market_free(market);
+        alc_session_free(s);
+        return refuse(comm, err);
+    }
+    res->session = s;
+    c.w = calloc((size_t)n_ranks, sizeof *c.w);
+
+    /* 2. setup broadcast: workers load the market themselves */
+    alc_setup_msg m = {1, s->id, s->correlation_id, job->market, as_of, (int)s->scheduling,
+                       s->n_batches, ""};
+    alc_buf b;
+    alc_buf_init(&b);
+    alc_error pe;
+    int len = 0;
+    if (c.w && alc_pack_setup(&m, &b, &pe) == ALC_OK)
+        len = (int)b.len;
+    if (len == 0) /* cannot even tell the workers: tell them to stop */
+        m.go = 0;
+    MPI_Bcast(&len, 1, MPI_INT, 0, comm);
+    MPI_Bcast(b.data, len, MPI_BYTE, 0, comm);
+    alc_buf_free(&b);
+    s->metrics.bytes_sent += (uint64_t)len * (uint64_t)(n_ranks - 1);
+    s->metrics.ranks[0].bytes_sent += (uint64_t)len * (uint64_t)(n_ranks - 1);
+    s->metrics.setup_seconds = alc_now_mono() - t0;
+    alc_log(ALC_LOG_INFO, "session %s: %d strategies in %d batches, %d rank(s), %s, as of %d",
+            s->id, job->n_strategies, s->n_batches, n_ranks, alc_scheduling_name(s->scheduling),
+            (int)as_of);
+
+    /* 3. dispatch and collect */
+    int timed_out = 0;
+    alc_error re;
+    alc_error_clear(&re);
+    if (!m.go) {
+        alc_fail(&re, ALC_ERR_NOMEM, "out of memory");
+        set_fatal(&c, &re);
+    } else if (n_ranks == 1) {
+        alc_worker *w = NULL;
+        if (alc_worker_new(market, NULL, 0, &w, &re) != ALC_OK)
+            set_fatal(&c, &re);
+        else
+            run_local(&c, w, &timed_out);
+        alc_worker_free(w);
+    } else {
+        if (run_distributed(&c, &timed_out, &re) != ALC_OK)
+            set_fatal(&c, &re);
+        res->abort_needed =
+            stop_workers(&c, timed_out || c.fatal ? STOP_GRACE_AFTER_TIMEOUT : STOP_GRACE_SECONDS);
+    }
+    alc_market_free(market);
+
+    /* 4. outcome */
+    alc_error e;
+    alc_error_clear(&e);
+    if (c.fatal) {
+        s->status = ALC_SESSION_FAILED;
+        snprintf(s->error_type, sizeof s->error_type, "%s", alc_status_name(c.fatal_err.code));
+        alc_error_format(&c.fatal_err, s->error, sizeof s->error);
+    } else if (timed_out || s->completed < s->n_batches) {
+        describe_failures(s, 1);
+    } else {
+        int failed = 0;
+        for (int i = 0; i < s->n_batches; i++)
+            failed += s->batches[i].state == ALC_BATCH_FAILED;
+        if (failed)
+            describe_failures(s, 0);
+        else
+            aggregate(&c);
+    }
+    s->finished_wall = alc_now_wall();
+    s->metrics.session_seconds = alc_now_mono() - s->start_mono;
+    if (s->status == ALC_SESSION_COMPLETED) {
+        char agg_id[ALC_EVENT_ID_MAX];
+        st = alc_event_aggregation(c.ev, s, c.last_partial_event[0] ? c.last_partial_event : NULL,
+                                   agg_id, &e);
+        if (st == ALC_OK)
+            st = alc_event_signal(c.ev, s, agg_id, NULL, &e);
+    } else {
+        alc_log(ALC_LOG_ERROR, "session %s %s: %s", s->id, alc_session_status_name(s->status),
+                s->error);
+        st = alc_event_failed(c.ev, s, c.last_partial_event[0] ? c.last_partial_event : NULL,
+                              NULL, &e);
+    }
+    alc_status st2 = alc_session_write_portfolio(s, s->portfolio_path, st == ALC_OK ? &e : &pe);
+    if (st == ALC_OK)
+        st = st2;
+    /* Last: the rename of the snapshot marks the session as ended. */
+    alc_status st3 = alc_snapshot_finish(c.snap, s, st == ALC_OK ? &e : &pe);
+    if (st == ALC_OK)
+        st = st3;
+    alc_events_close(c.ev);
+    free(c.w);
+    res->status = s->status;
+    if (st != ALC_OK) {
+        *err = e;
+        return st;
+    }
+    return ALC_OK;
+}

@@ -1,0 +1,57 @@
+/* Private helpers shared by the session modules (not a public API). */
+#ifndef ALC_SESSION_INTERNAL_H
+#define ALC_SESSION_INTERNAL_H
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* MPI tags of the session protocol (docs/session.md). */
+enum {
+    ALC_TAG_REQUEST = 10, /* worker -> 0: idle, send work (empty) */
+    ALC_TAG_RESULT = 11,  /* worker -> 0: PARTIAL message */
+    ALC_TAG_BATCH = 12,   /* 0 -> worker: BATCH message */
+    ALC_TAG_STOP = 13     /* 0 -> worker: no more work (empty) */
+};
+
+/* Wall clock, seconds since the epoch (comparable across ranks of a node). */
+static inline double alc_now_wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Monotonic clock in seconds, for durations and deadlines. */
+static inline double alc_now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static inline void alc_sleep_us(long us)
+{
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+    nanosleep(&ts, NULL);
+}
+
+static inline char *alc_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* "2025-01-31T12:34:56.789Z" (UTC) into buf (>= 32 bytes). */
+void alc_format_timestamp(double wall, char *buf, size_t size);
+
+/* n random bytes as lower-case hex (2n chars + NUL) from /dev/urandom,
+ * falling back to time and pid mixing. */
+void alc_random_hex(char *buf, int n_bytes);
+
+#endif

@@ -1,0 +1,503 @@
+/* Job file reader (see include/alchemiser/job.h for the format). */
+#include "alchemiser/job.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alchemiser/sha256.h"
+
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
+
+const char *alc_scheduling_name(alc_scheduling s)
+{
+    return s == ALC_SCHED_STATIC ? "static" : "dynamic";
+}
+
+int alc_scheduling_parse(const char *name, alc_scheduling *out)
+{
+    if (!strcmp(name, "dynamic"))
+        *out = ALC_SCHED_DYNAMIC;
+    else if (!strcmp(name, "static"))
+        *out = ALC_SCHED_STATIC;
+    else
+        return -1;
+    return 0;
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+void alc_job_free(alc_job *job)
+{
+    if (!job)
+        return;
+    for (int i = 0; i < job->n_strategies; i++) {
+        free(job->strategies[i].file);
+        free(job->strategies[i].path);
+    }
+    free(job->strategies);
+    free(job->path);
+    free(job->dir);
+    free(job->strategies_dir);
+    free(job->text);
+    free(job->market);
+    free(job->output_dir);
+    free(job);
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Lexically normalise an absolute path: collapse "//", "." and "..".
+ * Returns -1 when the result does not fit. */
+static int normalize_path(const char *in, char *out, size_t size)
+{
+    size_t len = 0;
+    const char *p = in;
+    if (size < 2)
+        return -1;
+    out[0] = '/';
+    len = 1;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        const char *s = p;
+        while (*p && *p != '/')
+            p++;
+        size_t n = (size_t)(p - s);
+        if (n == 1 && s[0] == '.')
+            continue;
+        if (n == 2 && s[0] == '.' && s[1] == '.') {
+            /* drop the last component */
+            while (len > 1 && out[len - 1] != '/')
+                len--;
+            if (len > 1)
+                len--; /* the slash */
+            continue;
+        }
+        if (len > 1) {
+            if (len + 1 >= size)
+                return -1;
+            out[len++] = '/';
+        }
+        if (len + n >= size)
+            return -1;
+        memcpy(out + len, s, n);
+        len += n;
+    }
+    out[len] = '\0';
+    return 0;
+}
+
+/* Is `path` strictly inside directory `root`?  Both absolute and normalised. */
+static int inside(const char *path, const char *root)
+{
+    size_t n = strlen(root);
+    if (n == 1 && root[0] == '/')
+        return path[0] == '/' && path[1] != '\0';
+    return strncmp(path, root, n) == 0 && path[n] == '/' && path[n + 1] != '\0';
+}
+
+static int inside_any(const char *path, const char *const *roots, int n_roots)
+{
+    for (int i = 0; i < n_roots; i++)
+        if (roots[i] && inside(path, roots[i]))
+            return 1;
+    return 0;
+}
+
+/* Resolve one strategy file against the allowed roots (see job.h). */
+static alc_status resolve_strategy(const alc_job *job, const char *file, char **out,
+                                   alc_error *err)
+{
+    const char *roots[2] = {job->dir, job->strategies_dir};
+    int n_roots = job->strategies_dir ? 2 : 1;
+    if (!*file)
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0, "empty strategy file name");
+    if (file[0] == '/')
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                           "strategy path '%s' is absolute: paths must be relative to the job "
+                           "file's folder or to the strategies folder",
+                           file);
+    int lexically_inside = 0;
+    for (int r = 0; r < n_roots; r++) {
+        char joined[PATH_MAX], lex[PATH_MAX], real[PATH_MAX];
+        if ((size_t)snprintf(joined, sizeof joined, "%s/%s", roots[r], file) >= sizeof joined ||
+            normalize_path(joined, lex, sizeof lex) != 0)
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0, "strategy path '%s' is too long",
+                               file);
+        if (!inside_any(lex, roots, n_roots))
+            continue;
+        lexically_inside = 1;
+        if (!realpath(lex, real)) {
+            if (errno == ENOENT || errno == ENOTDIR)
+                continue;
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0, "strategy file '%s': %s", file,
+                               strerror(errno));
+        }
+        if (!inside_any(real, roots, n_roots))
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                               "strategy path '%s' resolves to %s, outside the job folder %s%s%s",
+                               file, real, job->dir,
+                               job->strategies_dir ? " and the strategies folder " : "",
+                               job->strategies_dir ? job->strategies_dir : "");
+        struct stat st;
+        if (stat(real, &st) != 0 || !S_ISREG(st.st_mode))
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                               "strategy path '%s' is not a regular file", file);
+        *out = dup_str(real);
+        return *out ? ALC_OK : alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    }
+    if (!lexically_inside)
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                           "strategy path '%s' escapes the job folder %s%s%s", file, job->dir,
+                           job->strategies_dir ? " and the strategies folder " : "",
+                           job->strategies_dir ? job->strategies_dir : "");
+    return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                       "strategy file '%s' not found (looked in %s%s%s)", file, job->dir,
+                       job->strategies_dir ? " and " : "",
+                       job->strategies_dir ? job->strategies_dir : "");
+}
+
+/* cJSON keeps duplicate keys as separate children: refuse them everywhere. */
+static alc_status check_duplicates(const cJSON *node, const char *job_path, alc_error *err)
+{
+    if (!node)
+        return ALC_OK;
+    if (cJSON_IsObject(node)) {
+        for (const cJSON *a = node->child; a; a = a->next)
+            for (const cJSON *b = a->next; b; b = b->next)
+                if (a->string && b->string && !strcmp(a->string, b->string))
+                    return alc_fail_at(err, ALC_ERR_JOB, job_path, 0, 0,
+                                       "duplicate key \"%s\" in a JSON object", a->string);
+    }
+    for (const cJSON *c = node->child; c; c = c->next) {
+        alc_status st = check_duplicates(c, job_path, err);
+        if (st != ALC_OK)
+            return st;
+    }
+    return ALC_OK;
+}
+
+static alc_status get_int(const alc_job *job, const cJSON *v, const char *key, int min,
+                          int *out, alc_error *err)
+{
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble != floor(v->valuedouble) ||
+        v->valuedouble < min || v->valuedouble > 1e9)
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                           "\"%s\" must be an integer >= %d", key, min);
+    *out = (int)v->valuedouble;
+    return ALC_OK;
+}
+
+static char *join_dir(const char *dir, const char *p)
+{
+    if (p[0] == '/')
+        return dup_str(p);
+    size_t n = strlen(dir) + strlen(p) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s/%s", dir, p);
+    return s;
+}
+
+static alc_status parse_strategies(alc_job *job, const cJSON *arr, alc_error *err)
+{
+    if (!cJSON_IsArray(arr))
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                           "\"strategies\" must be an array of {\"file\", \"allocation\"}");
+    int n = cJSON_GetArraySize(arr);
+    if (n <= 0)
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0, "\"strategies\" is empty");
+    job->strategies = calloc((size_t)n, sizeof *job->strategies);
+    if (!job->strategies)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    double sum = 0.0;
+    int i = 0;
+    for (const cJSON *e = arr->child; e; e = e->next, i++) {
+        if (!cJSON_IsObject(e))
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                               "strategies[%d] must be an object {\"file\", \"allocation\"}", i);
+        const cJSON *file = NULL, *alloc = NULL;
+        for (const cJSON *k = e->child; k; k = k->next) {
+            if (!strcmp(k->string, "file"))
+                file = k;
+            else if (!strcmp(k->string, "allocation"))
+                alloc = k;
+            else
+                return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                                   "strategies[%d]: unknown key \"%s\"", i, k->string);
+        }
+        if (!cJSON_IsString(file))
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                               "strategies[%d]: \"file\" must be a string", i);
+        if (!cJSON_IsNumber(alloc) || !isfinite(alloc->valuedouble) || alloc->valuedouble <= 0.0 ||
+            alloc->valuedouble > 1.0)
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                               "strategies[%d] (%s): \"allocation\" must be a number in (0, 1]", i,
+                               file->valuestring);
+        alc_job_strategy *s = &job->strategies[i];
+        job->n_strategies = i + 1;
+        s->allocation = alloc->valuedouble;
+        s->file = dup_str(file->valuestring);
+        if (!s->file)
+            return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+        alc_status st = resolve_strategy(job, s->file, &s->path, err);
+        if (st != ALC_OK)
+            return st;
+        for (int j = 0; j < i; j++)
+            if (!strcmp(job->strategies[j].path, s->path))
+                return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                                   "strategies[%d] (%s) is the same file as strategies[%d] (%s)", i,
+                                   s->file, j, job->strategies[j].file);
+        sum += s->allocation;
+    }
+    if (!(fabs(sum - 1.0) <= ALC_JOB_ALLOCATION_TOLERANCE))
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                           "strategy allocations sum to %.17g, not 1 (tolerance %g)", sum,
+                           ALC_JOB_ALLOCATION_TOLERANCE);
+    return ALC_OK;
+}
+
+static alc_status find_strategies_dir(alc_job *job, const char *given, alc_error *err)
+{
+    char real[PATH_MAX];
+    if (given) {
+        if (!realpath(given, real) || !is_dir(real))
+            return alc_fail(err, ALC_ERR_JOB, "strategies folder %s does not exist", given);
+    } else {
+        const char *env = getenv("ALC_STRATEGIES_DIR");
+        char up[PATH_MAX];
+        snprintf(up, sizeof up, "%s/../strategies", job->dir);
+        if (env && *env) {
+            if (!realpath(env, real) || !is_dir(real))
+                return alc_fail(err, ALC_ERR_JOB, "ALC_STRATEGIES_DIR=%s is not a folder", env);
+        } else if (!(realpath("strategies", real) && is_dir(real)) &&
+                   !(realpath(up, real) && is_dir(real))) {
+            return ALC_OK; /* no strategies folder: only the job folder is allowed */
+        }
+    }
+    job->strategies_dir = dup_str(real);
+    return job->strategies_dir ? ALC_OK : alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+}
+
+static alc_status parse_fields(alc_job *job, const cJSON *root, const char *strategies_dir,
+                               alc_error *err)
+{
+    if (!cJSON_IsObject(root))
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0, "a job must be a JSON object");
+    alc_status st = check_duplicates(root, job->path, err);
+    if (st != ALC_OK)
+        return st;
+    static const char *known[] = {"strategies", "market", "as_of", "batch_size",
+                                  "max_parallel_batches", "timeout_seconds", "max_retries",
+                                  "output_dir", "scheduling", "description"};
+    for (const cJSON *k = root->child; k; k = k->next) {
+        size_t i = 0;
+        while (i < sizeof known / sizeof known[0] && strcmp(known[i], k->string))
+            i++;
+        if (i == sizeof known / sizeof known[0])
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0, "unknown key \"%s\"", k->string);
+    }
+    job->batch_size = ALC_JOB_DEFAULT_BATCH_SIZE;
+    job->timeout_seconds = ALC_JOB_DEFAULT_TIMEOUT;
+    job->max_retries = ALC_JOB_DEFAULT_MAX_RETRIES;
+    job->scheduling = ALC_SCHED_DYNAMIC;
+
+    const cJSON *v;
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "batch_size")) &&
+        (st = get_int(job, v, "batch_size", 1, &job->batch_size, err)) != ALC_OK)
+        return st;
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "max_parallel_batches")) &&
+        (st = get_int(job, v, "max_parallel_batches", 1, &job->max_parallel_batches, err)) != ALC_OK)
+        return st;
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "max_retries")) &&
+        (st = get_int(job, v, "max_retries", 0, &job->max_retries, err)) != ALC_OK)
+        return st;
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "timeout_seconds"))) {
+        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble <= 0 ||
+            v->valuedouble > 1e7)
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                               "\"timeout_seconds\" must be a positive number");
+        job->timeout_seconds = v->valuedouble;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "scheduling"))) {
+        if (!cJSON_IsString(v) || alc_scheduling_parse(v->valuestring, &job->scheduling) != 0)
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                               "\"scheduling\" must be \"dynamic\" or \"static\"");
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "description")) && !cJSON_IsString(v))
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0, "\"description\" must be a string");
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "as_of")) && !cJSON_IsNull(v)) {
+        if (!cJSON_IsString(v) ||
+            alc_parse_date(v->valuestring, strlen(v->valuestring), &job->as_of) != 0)
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                               "\"as_of\" must be a date \"YYYY-MM-DD\" or null");
+        job->has_as_of = 1;
+    }
+    v = cJSON_GetObjectItemCaseSensitive(root, "market");
+    if (!cJSON_IsString(v) || !*v->valuestring)
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                           "\"market\" (the market file, relative to the job file) is required");
+    if (!(job->market = join_dir(job->dir, v->valuestring)))
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "output_dir"))) {
+        if (!cJSON_IsString(v) || !*v->valuestring)
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                               "\"output_dir\" must be a non-empty string");
+        job->output_dir = join_dir(job->dir, v->valuestring);
+    } else {
+        job->output_dir = dup_str("out");
+    }
+    if (!job->output_dir)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+
+    if ((st = find_strategies_dir(job, strategies_dir, err)) != ALC_OK)
+        return st;
+    v = cJSON_GetObjectItemCaseSensitive(root, "strategies");
+    if (!v)
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0, "\"strategies\" is required");
+    return parse_strategies(job, v, err);
+}
+
+static void error_position(const char *text, const char *at, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (const char *p = text; p < at && *p; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+alc_status alc_job_parse(const char *path, const char *text, size_t len,
+                         const char *strategies_dir, alc_job **out, alc_error *err)
+{
+    *out = NULL;
+    if (len > ALC_JOB_MAX_BYTES)
+        return alc_fail_at(err, ALC_ERR_LIMIT, path, 0, 0, "job file larger than %u bytes",
+                           ALC_JOB_MAX_BYTES);
+    alc_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    job->path = dup_str(path);
+    job->text = malloc(len + 1);
+    if (!job->path || !job->text) {
+        alc_job_free(job);
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    }
+    memcpy(job->text, text, len);
+    job->text[len] = '\0';
+    job->text_len = len;
+    alc_sha256_hex(text, len, job->sha256);
+
+    /* The job's folder anchors every relative path. */
+    char dirbuf[PATH_MAX], real[PATH_MAX];
+    snprintf(dirbuf, sizeof dirbuf, "%s", path);
+    char *slash = strrchr(dirbuf, '/');
+    if (slash == dirbuf)
+        dirbuf[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dirbuf, sizeof dirbuf, ".");
+    if (!realpath(dirbuf, real)) {
+        alc_status st = alc_fail_at(err, ALC_ERR_JOB, path, 0, 0, "job folder %s: %s", dirbuf,
+                                    strerror(errno));
+        alc_job_free(job);
+        return st;
+    }
+    job->dir = dup_str(real);
+    if (!job->dir) {
+        alc_job_free(job);
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    }
+
+    if (memchr(job->text, '\0', len)) {
+        alc_job_free(job);
+        return alc_fail_at(err, ALC_ERR_JOB, path, 0, 0, "job file contains a NUL byte");
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(job->text, len, &end, 1);
+    if (!root) {
+        int line, col;
+        const char *at = end ? end : cJSON_GetErrorPtr();
+        error_position(job->text, at ? at : job->text + len, &line, &col);
+        alc_job_free(job);
+        return alc_fail_at(err, ALC_ERR_JOB, path, line, col, "invalid JSON");
+    }
+    alc_status st = parse_fields(job, root, strategies_dir, err);
+    cJSON_Delete(root);
+    if (st != ALC_OK) {
+        alc_job_free(job);
+        return st;
+    }
+    *out = job;
+    return ALC_OK;
+}
+
+alc_status alc_job_load(const char *path, const char *strategies_dir, alc_job **out,
+                        alc_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "cannot open job file: %s", strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    alc_status st = ALC_OK;
+    while (buf) {
+        if (len == cap) {
+            if (cap > ALC_JOB_MAX_BYTES) {
+                st = alc_fail_at(err, ALC_ERR_LIMIT, path, 0, 0, "job file larger than %u bytes",
+                                 ALC_JOB_MAX_BYTES);
+                break;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            if (ferror(f))
+                st = alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "read error");
+            break;
+        }
+    }
+    fclose(f);
+    if (!buf)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    if (st == ALC_OK)
+        st = alc_job_parse(path, buf, len, strategies_dir, out, err);
+    free(buf);
+    return st;
+}

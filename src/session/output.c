@@ -1,0 +1,194 @@
+/* The consolidated signal: <session>.portfolio.json and the stdout table. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alchemiser/session.h"
+#include "session/internal.h"
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+/* %.17g round-trips every double, so equal files mean bit-equal weights. */
+static void json_num(FILE *f, double v) { fprintf(f, "%.17g", v); }
+
+static void json_date(FILE *f, alc_day d)
+{
+    if (d == 0) {
+        fputs("null", f);
+        return;
+    }
+    char buf[16];
+    alc_format_date(d, buf);
+    json_str(f, buf);
+}
+
+static const alc_signal *signal_of(const alc_session *s, int i, const char **batch)
+{
+    for (int b = 0; b < s->n_batches; b++) {
+        const alc_batch_state *bs = &s->batches[b];
+        if (i < bs->batch.first || i >= bs->batch.first + bs->batch.count)
+            continue;
+        *batch = bs->batch.id;
+        int k = i - bs->batch.first;
+        return bs->has_result && k < bs->result.n_signals ? &bs->result.signals[k] : NULL;
+    }
+    *batch = "";
+    return NULL;
+}
+
+alc_status alc_session_write_portfolio(const alc_session *s, const char *path, alc_error *err)
+{
+    char tmp[ALC_PATH_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return alc_fail_at(err, ALC_ERR_IO, tmp, 0, 0, "cannot create: %s", strerror(errno));
+    char created[40], finished[40];
+    alc_format_timestamp(s->created_wall, created, sizeof created);
+    alc_format_timestamp(s->finished_wall, finished, sizeof finished);
+
+    /* Line 2 holds everything that varies between runs of the same job. */
+    fputs("{\n  \"session\": {\"session_id\": ", f);
+    json_str(f, s->id);
+    fputs(", \"correlation_id\": ", f);
+    json_str(f, s->correlation_id);
+    fputs(", \"created\": ", f);
+    json_str(f, created);
+    fputs(", \"finished\": ", f);
+    json_str(f, finished);
+    fprintf(f, ", \"n_ranks\": %d, \"scheduling\": ", s->n_ranks);
+    json_str(f, alc_scheduling_name(s->scheduling));
+    fprintf(f, ", \"batch_size\": %d, \"n_batches\": %d, \"job\": ", s->batch_size, s->n_batches);
+    json_str(f, s->job->path);
+    fputs(", \"job_sha256\": ", f);
+    json_str(f, s->job->sha256);
+    fputs(", \"snapshot\": ", f);
+    json_str(f, s->h5_path);
+    fputs(", \"events\": ", f);
+    json_str(f, s->events_path);
+    fputs("},\n", f);
+
+    /* Deterministic part: a function of the job, the market and as_of. */
+    fprintf(f, "  \"schema_version\": %d,\n  \"as_of\": ", ALC_SESSION_SCHEMA_VERSION);
+    json_date(f, s->as_of);
+    fputs(",\n  \"status\": ", f);
+    json_str(f, alc_session_status_name(s->status));
+    fputs(",\n  \"error_type\": ", f);
+    if (s->error_type[0])
+        json_str(f, s->error_type);
+    else
+        fputs("null", f);
+    fputs(",\n  \"error\": ", f);
+    if (s->error[0])
+        json_str(f, s->error);
+    else
+        fputs("null", f);
+    const alc_consolidated *c = &s->portfolio;
+    int has = s->has_portfolio;
+    fprintf(f, ",\n  \"n_strategies\": %d,\n  \"total\": ", s->job->n_strategies);
+    json_num(f, has ? c->total : 0.0);
+    fputs(",\n  \"oldest_data_date\": ", f);
+    json_date(f, has ? c->oldest : 0);
+    fputs(",\n  \"oldest_data_strategy\": ", f);
+    if (has && c->oldest_strategy >= 0)
+        json_str(f, s->job->strategies[c->oldest_strategy].file);
+    else
+        fputs("null", f);
+    fputs(",\n  \"portfolio\": {", f);
+    for (int i = 0; has && i < c->n; i++) {
+        fputs(i ? ",\n    " : "\n    ", f);
+        json_str(f, c->w[i].ticker);
+        fputs(": ", f);
+        json_num(f, c->w[i].weight);
+    }
+    fputs(has && c->n ? "\n  },\n  \"attribution\": {" : "},\n  \"attribution\": {", f);
+    for (int i = 0, a = 0; has && i < c->n; i++) {
+        fputs(i ? ",\n    " : "\n    ", f);
+        json_str(f, c->w[i].ticker);
+        fputs(": {", f);
+        for (int first = 1; a < c->n_attr && c->attr[a].ticker == i; a++, first = 0) {
+            if (!first)
+                fputs(", ", f);
+            json_str(f, s->job->strategies[c->attr[a].strategy].file);
+            fputs(": ", f);
+            json_num(f, c->attr[a].weight);
+        }
+        fputc('}', f);
+    }
+    fputs(has && c->n ? "\n  },\n  \"strategies\": {" : "},\n  \"strategies\": {", f);
+    for (int i = 0; i < s->job->n_strategies; i++) {
+        const char *batch;
+        const alc_signal *sg = signal_of(s, i, &batch);
+        fputs(i ? ",\n    " : "\n    ", f);
+        json_str(f, s->job->strategies[i].file);
+        fputs(": {\"allocation\": ", f);
+        json_num(f, s->job->strategies[i].allocation);
+        fputs(", \"status\": ", f);
+        json_str(f, sg ? (sg->code ? "failed" : "ok") : "missing");
+        fputs(", \"last_bar_date\": ", f);
+        json_date(f, sg ? sg->last_bar : 0);
+        fputs(", \"error\": ", f);
+        if (sg && sg->error)
+            json_str(f, sg->error);
+        else
+            fputs("null", f);
+        fputc('}', f);
+    }
+    fputs("\n  }\n}\n", f);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        remove(tmp);
+        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "cannot write the portfolio");
+    }
+    if (rename(tmp, path) != 0)
+        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "cannot rename %s: %s", tmp,
+                           strerror(errno));
+    return ALC_OK;
+}
+
+void alc_session_print(const alc_session *s, FILE *out)
+{
+    char d[16];
+    alc_format_date(s->as_of, d);
+    fprintf(out, "Session %s: %s (as of %s, %d strategies, %d batches, %d rank%s, %s)\n", s->id,
+            alc_session_status_name(s->status), d, s->job->n_strategies, s->n_batches, s->n_ranks,
+            s->n_ranks == 1 ? "" : "s", alc_scheduling_name(s->scheduling));
+    if (s->error[0])
+        fprintf(out, "Error (%s): %s\n", s->error_type, s->error);
+    const alc_consolidated *c = &s->portfolio;
+    if (s->has_portfolio && c->n > 0) {
+        fprintf(out, "\n  %-8s %12s  %s\n", "TICKER", "WEIGHT", "STRATEGIES");
+        for (int i = 0, a = 0; i < c->n; i++) {
+            int k = 0;
+            for (; a < c->n_attr && c->attr[a].ticker == i; a++)
+                k++;
+            fprintf(out, "  %-8s %11.6f%%  %d\n", c->w[i].ticker, c->w[i].weight * 100.0, k);
+        }
+        fprintf(out, "  %-8s %11.6f%%\n", "TOTAL", c->total * 100.0);
+        if (c->oldest) {
+            alc_format_date(c->oldest, d);
+            fprintf(out, "\nOldest data: %s (%s)\n", d,
+                    c->oldest_strategy >= 0 ? s->job->strategies[c->oldest_strategy].file : "?");
+        }
+    }
+    fprintf(out, "\nSnapshot:  %s\nEvents:    %s\nPortfolio: %s\n", s->h5_path, s->events_path,
+            s->portfolio_path);
+}

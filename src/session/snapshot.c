@@ -1,0 +1,667 @@
+/* HDF5 session snapshot (see include/alchemiser/snapshot.h, docs/session.md). */
+#include "alchemiser/snapshot.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session/internal.h"
+
+struct alc_snapshot {
+    hid_t file;
+    hid_t str;      /* variable-length UTF-8 string type */
+    hid_t batches;  /* /batches group */
+    char partial_path[ALC_PATH_MAX + 16];
+    char final_path[ALC_PATH_MAX];
+};
+
+static alc_status h5fail(alc_error *err, const alc_snapshot *snap, const char *what)
+{
+    return alc_fail_at(err, ALC_ERR_HDF5, snap ? snap->partial_path : "", 0, 0,
+                       "HDF5 failure: %s", what);
+}
+
+/* ---- attributes ---- */
+
+static int attr_write(hid_t obj, const char *name, hid_t type, const void *value)
+{
+    hid_t a;
+    htri_t ex = H5Aexists(obj, name);
+    if (ex < 0)
+        return -1;
+    if (ex > 0) {
+        a = H5Aopen(obj, name, H5P_DEFAULT);
+    } else {
+        hid_t sp = H5Screate(H5S_SCALAR);
+        if (sp < 0)
+            return -1;
+        a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+        H5Sclose(sp);
+    }
+    if (a < 0)
+        return -1;
+    herr_t rc = H5Awrite(a, type, value);
+    H5Aclose(a);
+    return rc < 0 ? -1 : 0;
+}
+
+static int attr_str(const alc_snapshot *snap, hid_t obj, const char *name, const char *v)
+{
+    const char *p = v ? v : "";
+    return attr_write(obj, name, snap->str, &p);
+}
+
+static int attr_i64(hid_t obj, const char *name, long long v)
+{
+    int64_t x = (int64_t)v;
+    return attr_write(obj, name, H5T_NATIVE_INT64, &x);
+}
+
+static int attr_f64(hid_t obj, const char *name, double v)
+{
+    return attr_write(obj, name, H5T_NATIVE_DOUBLE, &v);
+}
+
+static int attr_time(const alc_snapshot *snap, hid_t obj, const char *name, double wall)
+{
+    char ts[40] = "";
+    if (wall > 0)
+        alc_format_timestamp(wall, ts, sizeof ts);
+    return attr_str(snap, obj, name, ts);
+}
+
+/* ---- tables (1-D compound datasets) ---- */
+
+static int write_table(hid_t loc, const char *name, hid_t mem_type, size_t n, const void *rows)
+{
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t ftype = H5Tcopy(mem_type);
+    if (ftype < 0)
+        return -1;
+    if (H5Tpack(ftype) < 0) {
+        H5Tclose(ftype);
+        return -1;
+    }
+    hid_t sp = H5Screate_simple(1, dims, NULL);
+    hid_t ds = sp >= 0 ? H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    int rc = ds >= 0 ? 0 : -1;
+    if (rc == 0 && n > 0 && H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0)
+        rc = -1;
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Tclose(ftype);
+    return rc;
+}
+
+#define FIELD(t, T, m, ht) H5Tinsert(t, #m, offsetof(T, m), ht)
+
+typedef struct weight_row {
+    const char *ticker;
+    double weight;
+} weight_row;
+
+static hid_t weight_type(const alc_snapshot *snap)
+{
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(weight_row));
+    FIELD(t, weight_row, ticker, snap->str);
+    FIELD(t, weight_row, weight, H5T_NATIVE_DOUBLE);
+    return t;
+}
+
+static int write_weights(const alc_snapshot *snap, hid_t loc, const char *name,
+                         const alc_weight *w, int n)
+{
+    weight_row *rows = malloc(sizeof *rows * (size_t)(n > 0 ? n : 1));
+    if (!rows)
+        return -1;
+    for (int i = 0; i < n; i++)
+        rows[i] = (weight_row){w[i].ticker, w[i].weight};
+    hid_t t = weight_type(snap);
+    int rc = write_table(loc, name, t, (size_t)n, rows);
+    H5Tclose(t);
+    free(rows);
+    return rc;
+}
+
+static void fmt_date(alc_day d, char *buf)
+{
+    if (d == 0)
+        buf[0] = '\0';
+    else
+        alc_format_date(d, buf);
+}
+
+/* ---- create ---- */
+
+typedef struct config_row {
+    const char *batch_id;
+    int32_t index;
+    int32_t first_strategy;
+    int32_t n_strategies;
+    double weight;
+    const char *files; /* newline-separated, as written in the job */
+} config_row;
+
+typedef struct job_row {
+    int32_t index;
+    const char *file;
+    const char *path;
+    double allocation;
+    const char *batch_id;
+} job_row;
+
+static int write_metadata(const alc_snapshot *snap, const alc_session *s)
+{
+    hid_t f = snap->file;
+    const alc_job *job = s->job;
+    char d[16];
+    alc_format_date(s->as_of, d);
+    int rc = 0;
+    rc |= attr_i64(f, "schema_version", ALC_SESSION_SCHEMA_VERSION);
+    rc |= attr_str(snap, f, "session_id", s->id);
+    rc |= attr_str(snap, f, "correlation_id", s->correlation_id);
+    rc |= attr_str(snap, f, "job_path", job->path);
+    rc |= attr_str(snap, f, "job_sha256", job->sha256);
+    rc |= attr_str(snap, f, "market", job->market);
+    rc |= attr_str(snap, f, "as_of", d);
+    rc |= attr_time(snap, f, "created", s->created_wall);
+    rc |= attr_time(snap, f, "deadline", s->deadline_wall);
+    rc |= attr_time(snap, f, "finished", 0);
+    rc |= attr_str(snap, f, "status", alc_session_status_name(s->status));
+    rc |= attr_i64(f, "expected_batches", s->n_batches);
+    rc |= attr_i64(f, "completed_batches", s->completed);
+    rc |= attr_i64(f, "n_strategies", job->n_strategies);
+    rc |= attr_i64(f, "n_ranks", s->n_ranks);
+    rc |= attr_str(snap, f, "scheduling", alc_scheduling_name(s->scheduling));
+    rc |= attr_i64(f, "batch_size", s->batch_size);
+    rc |= attr_i64(f, "max_parallel_batches", s->max_parallel);
+    rc |= attr_f64(f, "timeout_seconds", job->timeout_seconds);
+    rc |= attr_i64(f, "max_retries", job->max_retries);
+    rc |= attr_str(snap, f, "error_type", s->error_type);
+    rc |= attr_str(snap, f, "error", s->error);
+    return rc ? -1 : 0;
+}
+
+static int write_job(const alc_snapshot *snap, const alc_session *s)
+{
+    const alc_job *job = s->job;
+    hid_t g = H5Gcreate2(snap->file, "job", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return -1;
+    /* The job file's bytes, for resume and audit. */
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t ds = H5Dcreate2(g, "text", snap->str, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const char *text = job->text;
+    int rc = ds >= 0 && H5Dwrite(ds, snap->str, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) >= 0 ? 0 : -1;
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Sclose(sp);
+    rc |= attr_str(snap, g, "dir", job->dir);
+    rc |= attr_str(snap, g, "strategies_dir", job->strategies_dir);
+    rc |= attr_str(snap, g, "output_dir", s->output_dir);
+
+    job_row *rows = malloc(sizeof *rows * (size_t)job->n_strategies);
+    if (!rows) {
+        H5Gclose(g);
+        return -1;
+    }
+    for (int b = 0; b < s->n_batches; b++)
+        for (int k = 0; k < s->batches[b].batch.count; k++) {
+            int i = s->batches[b].batch.first + k;
+            rows[i] = (job_row){i, job->strategies[i].file, job->strategies[i].path,
+                                job->strategies[i].allocation, s->batches[b].batch.id};
+        }
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(job_row));
+    FIELD(t, job_row, index, H5T_NATIVE_INT32);
+    FIELD(t, job_row, file, snap->str);
+    FIELD(t, job_row, path, snap->str);
+    FIELD(t, job_row, allocation, H5T_NATIVE_DOUBLE);
+    FIELD(t, job_row, batch_id, snap->str);
+    rc |= write_table(g, "strategies", t, (size_t)job->n_strategies, rows);
+    H5Tclose(t);
+    free(rows);
+    H5Gclose(g);
+    return rc ? -1 : 0;
+}
+
+static int write_config(const alc_snapshot *snap, const alc_session *s)
+{
+    config_row *rows = malloc(sizeof *rows * (size_t)s->n_batches);
+    char **files = calloc((size_t)s->n_batches, sizeof *files);
+    int rc = rows && files ? 0 : -1;
+    for (int b = 0; rc == 0 && b < s->n_batches; b++) {
+        const alc_batch *bt = &s->batches[b].batch;
+        size_t len = 1;
+        for (int k = 0; k < bt->count; k++)
+            len += strlen(s->job->strategies[bt->first + k].file) + 1;
+        files[b] = malloc(len);
+        if (!files[b]) {
+            rc = -1;
+            break;
+        }
+        files[b][0] = '\0';
+        size_t at = 0;
+        for (int k = 0; k < bt->count; k++)
+            at += (size_t)snprintf(files[b] + at, len - at, "%s%s", k ? "\n" : "",
+                                   s->job->strategies[bt->first + k].file);
+        rows[b] = (config_row){bt->id, bt->index, bt->first, bt->count, bt->weight, files[b]};
+    }
+    if (rc == 0) {
+        hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(config_row));
+        FIELD(t, config_row, batch_id, snap->str);
+        FIELD(t, config_row, index, H5T_NATIVE_INT32);
+        FIELD(t, config_row, first_strategy, H5T_NATIVE_INT32);
+        FIELD(t, config_row, n_strategies, H5T_NATIVE_INT32);
+        FIELD(t, config_row, weight, H5T_NATIVE_DOUBLE);
+        FIELD(t, config_row, files, snap->str);
+        rc = write_table(snap->batches, "config", t, (size_t)s->n_batches, rows);
+        H5Tclose(t);
+    }
+    for (int b = 0; files && b < s->n_batches; b++)
+        free(files[b]);
+    free(files);
+    free(rows);
+    return rc;
+}
+
+static void close_handles(alc_snapshot *snap)
+{
+    if (snap->batches >= 0)
+        H5Gclose(snap->batches);
+    if (snap->str >= 0)
+        H5Tclose(snap->str);
+    if (snap->file >= 0)
+        H5Fclose(snap->file);
+    snap->batches = snap->str = snap->file = -1;
+}
+
+alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_error *err)
+{
+    *out = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* we report HDF5 failures ourselves */
+    alc_snapshot *snap = calloc(1, sizeof *snap);
+    if (!snap)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    snap->file = snap->str = snap->batches = -1;
+    snprintf(snap->final_path, sizeof snap->final_path, "%s", s->h5_path);
+    snprintf(snap->partial_path, sizeof snap->partial_path, "%s.partial", s->h5_path);
+    snap->file = H5Fcreate(snap->partial_path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    if (snap->file < 0) {
+        alc_status st = h5fail(err, snap, "cannot create the snapshot file");
+        free(snap);
+        return st;
+    }
+    snap->str = H5Tcopy(H5T_C_S1);
+    if (snap->str < 0 || H5Tset_size(snap->str, H5T_VARIABLE) < 0 ||
+        H5Tset_cset(snap->str, H5T_CSET_UTF8) < 0)
+        goto fail;
+    if (write_metadata(snap, s) != 0 || write_job(snap, s) != 0)
+        goto fail;
+    snap->batches = H5Gcreate2(snap->file, "batches", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (snap->batches < 0 || write_config(snap, s) != 0)
+        goto fail;
+    if (H5Fflush(snap->file, H5F_SCOPE_GLOBAL) < 0)
+        goto fail;
+    *out = snap;
+    return ALC_OK;
+fail:;
+    alc_status st = h5fail(err, snap, "cannot write the session metadata");
+    close_handles(snap);
+    free(snap);
+    return st;
+}
+
+alc_status alc_snapshot_update(alc_snapshot *snap, const alc_session *s, alc_error *err)
+{
+    int rc = 0;
+    rc |= attr_str(snap, snap->file, "status", alc_session_status_name(s->status));
+    rc |= attr_i64(snap->file, "completed_batches", s->completed);
+    rc |= attr_str(snap, snap->file, "error_type", s->error_type);
+    rc |= attr_str(snap, snap->file, "error", s->error);
+    if (rc || H5Fflush(snap->file, H5F_SCOPE_GLOBAL) < 0)
+        return h5fail(err, snap, "cannot update the session status");
+    return ALC_OK;
+}
+
+/* ---- batches ---- */
+
+typedef struct signal_row {
+    int32_t index;
+    const char *file;
+    double allocation;
+    const char *status;
+    const char *error;
+    double eval_ms;
+    const char *last_bar_date;
+    int32_t n_weights;
+} signal_row;
+
+typedef struct sw_row {
+    int32_t index;
+    const char *file;
+    const char *ticker;
+    double weight;
+} sw_row;
+
+typedef struct timing_row {
+    int32_t rank;
+    int32_t attempt;
+    double start;
+    double end;
+    double eval_ms;
+} timing_row;
+
+static int write_signals(const alc_snapshot *snap, hid_t g, const alc_partial *p)
+{
+    int n = p->n_signals, nw = 0;
+    for (int i = 0; i < n; i++)
+        nw += p->signals[i].n;
+    signal_row *rows = malloc(sizeof *rows * (size_t)(n ? n : 1));
+    char(*dates)[16] = malloc(sizeof *dates * (size_t)(n ? n : 1));
+    sw_row *wr = malloc(sizeof *wr * (size_t)(nw ? nw : 1));
+    int rc = rows && dates && wr ? 0 : -1;
+    int j = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        const alc_signal *sg = &p->signals[i];
+        fmt_date(sg->last_bar, dates[i]);
+        rows[i] = (signal_row){sg->index, sg->file, sg->allocation, sg->code ? "failed" : "ok",
+                               sg->error ? sg->error : "", sg->eval_ms, dates[i], sg->n};
+        for (int k = 0; k < sg->n; k++)
+            wr[j++] = (sw_row){sg->index, sg->file, sg->w[k].ticker, sg->w[k].weight};
+    }
+    if (rc == 0) {
+        hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(signal_row));
+        FIELD(t, signal_row, index, H5T_NATIVE_INT32);
+        FIELD(t, signal_row, file, snap->str);
+        FIELD(t, signal_row, allocation, H5T_NATIVE_DOUBLE);
+        FIELD(t, signal_row, status, snap->str);
+        FIELD(t, signal_row, error, snap->str);
+        FIELD(t, signal_row, eval_ms, H5T_NATIVE_DOUBLE);
+        FIELD(t, signal_row, last_bar_date, snap->str);
+        FIELD(t, signal_row, n_weights, H5T_NATIVE_INT32);
+        rc = write_table(g, "signals", t, (size_t)n, rows);
+        H5Tclose(t);
+    }
+    if (rc == 0) {
+        hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(sw_row));
+        FIELD(t, sw_row, index, H5T_NATIVE_INT32);
+        FIELD(t, sw_row, file, snap->str);
+        FIELD(t, sw_row, ticker, snap->str);
+        FIELD(t, sw_row, weight, H5T_NATIVE_DOUBLE);
+        rc = write_table(g, "weights", t, (size_t)nw, wr);
+        H5Tclose(t);
+    }
+    free(rows);
+    free(dates);
+    free(wr);
+    return rc;
+}
+
+alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, int b,
+                                    alc_error *err)
+{
+    const alc_batch_state *bs = &s->batches[b];
+    if (!bs->has_result)
+        return alc_fail(err, ALC_ERR_INTERNAL, "batch %s has no result to record", bs->batch.id);
+    const alc_partial *p = &bs->result;
+    hid_t g = H5Gcreate2(snap->batches, bs->batch.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return h5fail(err, snap, "cannot create the batch group");
+    int rc = 0;
+    rc |= attr_i64(g, "batch_index", bs->batch.index);
+    rc |= attr_str(snap, g, "status", bs->state == ALC_BATCH_DONE ? "ok" : "failed");
+    rc |= attr_str(snap, g, "error", p->error);
+    rc |= attr_i64(g, "rank", p->rank);
+    rc |= attr_i64(g, "attempt", p->attempt);
+    rc |= attr_f64(g, "weight", bs->batch.weight);
+    rc |= attr_time(snap, g, "start", p->start);
+    rc |= attr_time(snap, g, "end", p->end);
+    rc |= attr_time(snap, g, "received", bs->received_wall);
+    rc |= attr_f64(g, "eval_ms", p->eval_ms);
+    rc |= write_weights(snap, g, "partial", p->portfolio, p->n_portfolio);
+    rc |= write_signals(snap, g, p);
+    timing_row tr = {p->rank, p->attempt, p->start, p->end, p->eval_ms};
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(timing_row));
+    FIELD(t, timing_row, rank, H5T_NATIVE_INT32);
+    FIELD(t, timing_row, attempt, H5T_NATIVE_INT32);
+    FIELD(t, timing_row, start, H5T_NATIVE_DOUBLE);
+    FIELD(t, timing_row, end, H5T_NATIVE_DOUBLE);
+    FIELD(t, timing_row, eval_ms, H5T_NATIVE_DOUBLE);
+    rc |= write_table(g, "timings", t, 1, &tr);
+    H5Tclose(t);
+    H5Gclose(g);
+    if (rc)
+        return h5fail(err, snap, "cannot write a batch result");
+    return alc_snapshot_update(snap, s, err);
+}
+
+/* ---- final tables ---- */
+
+typedef struct attribution_row {
+    const char *ticker;
+    int32_t strategy_index;
+    const char *strategy;
+    double weight;
+} attribution_row;
+
+typedef struct strategy_row {
+    int32_t index;
+    const char *file;
+    double allocation;
+    const char *batch_id;
+    const char *status;
+    const char *error;
+    double eval_ms;
+    const char *last_bar_date;
+    int32_t rank;
+    int32_t n_weights;
+} strategy_row;
+
+typedef struct counter_row {
+    const char *name;
+    double value;
+    const char *unit;
+} counter_row;
+
+typedef struct rank_row {
+    int32_t rank;
+    int32_t batches;
+    int32_t strategies;
+    double eval_ms;
+    int64_t bytes_sent;
+} rank_row;
+
+typedef struct batch_metric_row {
+    const char *batch_id;
+    const char *status;
+    int32_t rank;
+    int32_t attempts;
+    double eval_ms;
+    double wall_ms;
+    int64_t result_bytes;
+} batch_metric_row;
+
+static int write_attribution(const alc_snapshot *snap, const alc_session *s)
+{
+    const alc_consolidated *c = &s->portfolio;
+    int n = s->has_portfolio ? c->n_attr : 0;
+    attribution_row *rows = malloc(sizeof *rows * (size_t)(n ? n : 1));
+    if (!rows)
+        return -1;
+    for (int i = 0; i < n; i++)
+        rows[i] = (attribution_row){c->w[c->attr[i].ticker].ticker, c->attr[i].strategy,
+                                    s->job->strategies[c->attr[i].strategy].file, c->attr[i].weight};
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(attribution_row));
+    FIELD(t, attribution_row, ticker, snap->str);
+    FIELD(t, attribution_row, strategy_index, H5T_NATIVE_INT32);
+    FIELD(t, attribution_row, strategy, snap->str);
+    FIELD(t, attribution_row, weight, H5T_NATIVE_DOUBLE);
+    int rc = write_table(snap->file, "attribution", t, (size_t)n, rows);
+    H5Tclose(t);
+    free(rows);
+    return rc;
+}
+
+static int write_strategies(const alc_snapshot *snap, const alc_session *s)
+{
+    int n = s->job->n_strategies;
+    strategy_row *rows = malloc(sizeof *rows * (size_t)n);
+    char(*dates)[16] = malloc(sizeof *dates * (size_t)n);
+    if (!rows || !dates) {
+        free(rows);
+        free(dates);
+        return -1;
+    }
+    for (int b = 0; b < s->n_batches; b++) {
+        const alc_batch_state *bs = &s->batches[b];
+        for (int k = 0; k < bs->batch.count; k++) {
+            int i = bs->batch.first + k;
+            const alc_job_strategy *js = &s->job->strategies[i];
+            const alc_signal *sg = bs->has_result && k < bs->result.n_signals
+                                       ? &bs->result.signals[k] : NULL;
+            dates[i][0] = '\0';
+            if (sg)
+                fmt_date(sg->last_bar, dates[i]);
+            rows[i] = (strategy_row){i, js->file, js->allocation, bs->batch.id,
+                                     sg ? (sg->code ? "failed" : "ok") : "missing",
+                                     sg && sg->error ? sg->error : "",
+                                     sg ? sg->eval_ms : 0.0, dates[i],
+                                     bs->has_result ? bs->result.rank : -1, sg ? sg->n : 0};
+        }
+    }
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(strategy_row));
+    FIELD(t, strategy_row, index, H5T_NATIVE_INT32);
+    FIELD(t, strategy_row, file, snap->str);
+    FIELD(t, strategy_row, allocation, H5T_NATIVE_DOUBLE);
+    FIELD(t, strategy_row, batch_id, snap->str);
+    FIELD(t, strategy_row, status, snap->str);
+    FIELD(t, strategy_row, error, snap->str);
+    FIELD(t, strategy_row, eval_ms, H5T_NATIVE_DOUBLE);
+    FIELD(t, strategy_row, last_bar_date, snap->str);
+    FIELD(t, strategy_row, rank, H5T_NATIVE_INT32);
+    FIELD(t, strategy_row, n_weights, H5T_NATIVE_INT32);
+    int rc = write_table(snap->file, "strategies", t, (size_t)n, rows);
+    H5Tclose(t);
+    free(rows);
+    free(dates);
+    return rc;
+}
+
+static int write_metrics(const alc_snapshot *snap, const alc_session *s)
+{
+    const alc_metrics *m = &s->metrics;
+    hid_t g = H5Gcreate2(snap->file, "metrics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return -1;
+    double eval_ms = 0.0;
+    for (int r = 0; r < m->n_ranks; r++)
+        eval_ms += m->ranks[r].eval_ms;
+    counter_row c[] = {
+        {"batches_expected", s->n_batches, "count"},
+        {"batches_completed", s->completed, "count"},
+        {"batches_requested", (double)m->batches_requested, "count"},
+        {"batches_received", (double)m->batches_received, "count"},
+        {"batches_failed", (double)m->batches_failed, "count"},
+        {"duplicates_ignored", (double)m->duplicates_ignored, "count"},
+        {"retries", (double)m->retries, "count"},
+        {"bad_messages", (double)m->bad_messages, "count"},
+        {"strategies", s->job->n_strategies, "count"},
+        {"setup_seconds", m->setup_seconds, "s"},
+        {"session_seconds", m->session_seconds, "s"},
+        {"evaluation_ms", eval_ms, "ms"},
+        {"bytes_sent", (double)m->bytes_sent, "bytes"},
+    };
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(counter_row));
+    FIELD(t, counter_row, name, snap->str);
+    FIELD(t, counter_row, value, H5T_NATIVE_DOUBLE);
+    FIELD(t, counter_row, unit, snap->str);
+    int rc = write_table(g, "counters", t, sizeof c / sizeof c[0], c);
+    H5Tclose(t);
+
+    rank_row *rr = malloc(sizeof *rr * (size_t)(m->n_ranks ? m->n_ranks : 1));
+    batch_metric_row *br = malloc(sizeof *br * (size_t)(s->n_batches ? s->n_batches : 1));
+    if (!rr || !br)
+        rc = -1;
+    if (rc == 0) {
+        for (int r = 0; r < m->n_ranks; r++)
+            rr[r] = (rank_row){r, m->ranks[r].batches, m->ranks[r].strategies, m->ranks[r].eval_ms,
+                               (int64_t)m->ranks[r].bytes_sent};
+        t = H5Tcreate(H5T_COMPOUND, sizeof(rank_row));
+        FIELD(t, rank_row, rank, H5T_NATIVE_INT32);
+        FIELD(t, rank_row, batches, H5T_NATIVE_INT32);
+        FIELD(t, rank_row, strategies, H5T_NATIVE_INT32);
+        FIELD(t, rank_row, eval_ms, H5T_NATIVE_DOUBLE);
+        FIELD(t, rank_row, bytes_sent, H5T_NATIVE_INT64);
+        rc |= write_table(g, "ranks", t, (size_t)m->n_ranks, rr);
+        H5Tclose(t);
+        for (int b = 0; b < s->n_batches; b++) {
+            const alc_batch_state *bs = &s->batches[b];
+            static const char *names[] = {"queued", "running", "ok", "failed"};
+            br[b] = (batch_metric_row){bs->batch.id, names[bs->state],
+                                       bs->has_result ? bs->result.rank : -1, bs->attempts,
+                                       bs->has_result ? bs->result.eval_ms : 0.0,
+                                       bs->has_result ? (bs->result.end - bs->result.start) * 1e3 : 0.0,
+                                       (int64_t)bs->bytes};
+        }
+        t = H5Tcreate(H5T_COMPOUND, sizeof(batch_metric_row));
+        FIELD(t, batch_metric_row, batch_id, snap->str);
+        FIELD(t, batch_metric_row, status, snap->str);
+        FIELD(t, batch_metric_row, rank, H5T_NATIVE_INT32);
+        FIELD(t, batch_metric_row, attempts, H5T_NATIVE_INT32);
+        FIELD(t, batch_metric_row, eval_ms, H5T_NATIVE_DOUBLE);
+        FIELD(t, batch_metric_row, wall_ms, H5T_NATIVE_DOUBLE);
+        FIELD(t, batch_metric_row, result_bytes, H5T_NATIVE_INT64);
+        rc |= write_table(g, "batches", t, (size_t)s->n_batches, br);
+        H5Tclose(t);
+    }
+    free(rr);
+    free(br);
+    H5Gclose(g);
+    return rc;
+}
+
+alc_status alc_snapshot_finish(alc_snapshot *snap, const alc_session *s, alc_error *err)
+{
+    int rc = 0;
+    char d[16];
+    rc |= write_weights(snap, snap->file, "portfolio", s->has_portfolio ? s->portfolio.w : NULL,
+                        s->has_portfolio ? s->portfolio.n : 0);
+    rc |= write_attribution(snap, s);
+    rc |= write_strategies(snap, s);
+    rc |= write_metrics(snap, s);
+    rc |= attr_time(snap, snap->file, "finished", s->finished_wall);
+    rc |= attr_f64(snap->file, "total_weight", s->has_portfolio ? s->portfolio.total : 0.0);
+    fmt_date(s->has_portfolio ? s->portfolio.oldest : 0, d);
+    rc |= attr_str(snap, snap->file, "oldest_data_date", d);
+    rc |= attr_str(snap, snap->file, "oldest_data_strategy",
+                   s->has_portfolio && s->portfolio.oldest_strategy >= 0
+                       ? s->job->strategies[s->portfolio.oldest_strategy].file : "");
+    alc_status st = ALC_OK;
+    if (rc)
+        st = h5fail(err, snap, "cannot write the session results");
+    else
+        st = alc_snapshot_update(snap, s, err);
+    hid_t file = snap->file;
+    snap->file = -1;
+    close_handles(snap);
+    if (H5Fclose(file) < 0 && st == ALC_OK)
+        st = h5fail(err, snap, "cannot close the snapshot");
+    if (st == ALC_OK && rename(snap->partial_path, snap->final_path) != 0)
+        st = alc_fail_at(err, ALC_ERR_IO, snap->final_path, 0, 0, "cannot rename %s: %s",
+                         snap->partial_path, strerror(errno));
+    free(snap);
+    return st;
+}
+
+void alc_snapshot_abandon(alc_snapshot *snap)
+{
+    if (!snap)
+        return;
+    close_handles(snap);
+    free(snap);
+}

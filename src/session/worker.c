@@ -1,0 +1,532 @@
+/* Batch evaluation and the worker ranks' side of the session protocol. */
+#include "alchemiser/worker.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alchemiser/log.h"
+#include "alchemiser/pack.h"
+#include "session/internal.h"
+
+#define STRATEGY_MAX_BYTES (10u << 20)
+
+struct alc_worker {
+    const alc_market *market; /* borrowed, may be NULL */
+    alc_engine *engine;       /* owned */
+    char *setup_error;        /* owned, NULL when the worker is healthy */
+    int rank;
+};
+
+void alc_partial_free(alc_partial *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->n_signals; i++) {
+        alc_signal *s = &p->signals[i];
+        for (int k = 0; k < s->n; k++)
+            free(s->w[k].ticker);
+        free(s->w);
+        free(s->file);
+        free(s->error);
+    }
+    free(p->signals);
+    for (int k = 0; k < p->n_portfolio; k++)
+        free(p->portfolio[k].ticker);
+    free(p->portfolio);
+    free(p->error);
+    memset(p, 0, sizeof *p);
+}
+
+typedef struct ref {
+    const char *ticker;
+    int strategy; /* position in the batch */
+    double weight;
+} ref;
+
+static int cmp_ref(const void *a, const void *b)
+{
+    const ref *x = a, *y = b;
+    int c = strcmp(x->ticker, y->ticker);
+    if (c)
+        return c;
+    return (x->strategy > y->strategy) - (x->strategy < y->strategy);
+}
+
+alc_status alc_partial_compute_portfolio(alc_partial *p, alc_error *err)
+{
+    for (int k = 0; k < p->n_portfolio; k++)
+        free(p->portfolio[k].ticker);
+    free(p->portfolio);
+    p->portfolio = NULL;
+    p->n_portfolio = 0;
+    size_t n = 0;
+    for (int i = 0; i < p->n_signals; i++)
+        n += (size_t)p->signals[i].n;
+    if (n == 0)
+        return ALC_OK;
+    ref *r = malloc(n * sizeof *r);
+    alc_weight *out = calloc(n, sizeof *out);
+    if (!r || !out) {
+        free(r);
+        free(out);
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    }
+    size_t j = 0;
+    for (int i = 0; i < p->n_signals; i++)
+        for (int k = 0; k < p->signals[i].n; k++)
+            r[j++] = (ref){p->signals[i].w[k].ticker, i, p->signals[i].w[k].weight};
+    /* Sum per ticker in strategy order, like the final aggregation. */
+    qsort(r, n, sizeof *r, cmp_ref);
+    int m = 0;
+    for (size_t i = 0; i < n;) {
+        double sum = 0.0;
+        size_t e = i;
+        while (e < n && !strcmp(r[e].ticker, r[i].ticker))
+            sum += r[e++].weight;
+        out[m].ticker = alc_strdup(r[i].ticker);
+        out[m].weight = sum;
+        if (!out[m].ticker) {
+            for (int k = 0; k < m; k++)
+                free(out[k].ticker);
+            free(out);
+            free(r);
+            return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+        }
+        m++;
+        i = e;
+    }
+    free(r);
+    p->portfolio = out;
+    p->n_portfolio = m;
+    return ALC_OK;
+}
+
+alc_status alc_worker_new(const alc_market *market, const char *setup_error, int rank,
+                          alc_worker **out, alc_error *err)
+{
+    *out = NULL;
+    alc_worker *w = calloc(1, sizeof *w);
+    if (!w)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    w->rank = rank;
+    w->market = market;
+    if (setup_error) {
+        w->setup_error = alc_strdup(setup_error);
+    } else if (!market) {
+        w->setup_error = alc_strdup("no market");
+    } else {
+        alc_error e;
+        alc_error_clear(&e);
+        if (alc_engine_new(market, &w->engine, &e) != ALC_OK) {
+            char msg[1600];
+            alc_error_format(&e, msg, sizeof msg);
+            w->setup_error = alc_strdup(msg);
+            w->engine = NULL;
+        }
+    }
+    if (!market || w->setup_error || !w->engine) {
+        if (!w->setup_error) {
+            free(w);
+            return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+        }
+    }
+    *out = w;
+    return ALC_OK;
+}
+
+void alc_worker_free(alc_worker *w)
+{
+    if (!w)
+        return;
+    alc_engine_free(w->engine);
+    free(w->setup_error);
+    free(w);
+}
+
+static alc_status read_file(const char *path, char **text, size_t *len, alc_error *err)
+{
+    *text = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    size_t cap = 8192, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        if (n == cap) {
+            if (cap > STRATEGY_MAX_BYTES)
+                break;
+            char *nb = realloc(buf, cap * 2 + 1);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    if (bad) {
+        free(buf);
+        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "read error");
+    }
+    if (n > STRATEGY_MAX_BYTES) {
+        free(buf);
+        return alc_fail_at(err, ALC_ERR_LIMIT, path, 0, 0, "strategy file larger than 10 MiB");
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return ALC_OK;
+}
+
+alc_day alc_worker_freshness(const alc_market *m, const char *text, size_t len, alc_day as_of)
+{
+    alc_day oldest = 0;
+    size_t i = 0;
+    while (i < len) {
+        char c = text[i];
+        if (c == ';') { /* comment to end of line */
+            while (i < len && text[i] != '\n')
+                i++;
+            continue;
+        }
+        if (c != '"') {
+            i++;
+            continue;
+        }
+        size_t s = ++i;
+        while (i < len && text[i] != '"')
+            i += text[i] == '\\' ? 2 : 1;
+        size_t e = i < len ? i : len;
+        i++;
+        while (s < e && isspace((unsigned char)text[s]))
+            s++;
+        while (e > s && isspace((unsigned char)text[e - 1]))
+            e--;
+        char t[32];
+        if (e == s || e - s >= sizeof t)
+            continue;
+        for (size_t k = s; k < e; k++)
+            t[k - s] = (char)toupper((unsigned char)text[k]);
+        t[e - s] = '\0';
+        int idx = alc_market_find(m, t);
+        if (idx < 0)
+            continue;
+        const alc_series *ser = &m->series[idx];
+        int b = alc_series_last_at_or_before(ser, as_of);
+        if (b < 0)
+            continue;
+        if (oldest == 0 || ser->day[b] < oldest)
+            oldest = ser->day[b];
+    }
+    return oldest;
+}
+
+static int cmp_weight(const void *a, const void *b)
+{
+    return strcmp(((const alc_weight *)a)->ticker, ((const alc_weight *)b)->ticker);
+}
+
+/* Evaluate one strategy into s (s->index/file/allocation already set).
+ * Returns an error status only for out-of-memory. */
+static alc_status run_one(alc_worker *w, const alc_batch_item *it, alc_day as_of, alc_signal *s,
+                          alc_error *err)
+{
+    alc_error e;
+    alc_error_clear(&e);
+    double t0 = alc_now_mono();
+    char *text = NULL;
+    size_t len = 0;
+    alc_program *prog = NULL;
+    alc_allocation alloc = {0, NULL};
+    alc_status st = read_file(it->path, &text, &len, &e);
+    if (st == ALC_OK) {
+        /* The job's name for the file in messages: stable across machines. */
+        st = alc_program_parse(it->file, text, len, &prog, &e);
+    }
+    if (st == ALC_OK)
+        st = alc_program_check(prog, w->market, &e);
+    if (st == ALC_OK)
+        st = alc_engine_eval(w->engine, prog, as_of, &alloc, &e);
+    if (st == ALC_OK) {
+        s->w = alloc.n ? calloc((size_t)alloc.n, sizeof *s->w) : NULL;
+        if (alloc.n && !s->w)
+            st = alc_fail(&e, ALC_ERR_NOMEM, "out of memory");
+        for (int k = 0; st == ALC_OK && k < alloc.n; k++) {
+            double scaled = alloc.w[k].weight * it->allocation;
+            if (!(alloc.w[k].weight > 0.0) || !(scaled > 0.0))
+                continue; /* the production handler drops weights <= 0 */
+            s->w[s->n].ticker = alc_strdup(alloc.w[k].ticker);
+            if (!s->w[s->n].ticker) {
+                st = alc_fail(&e, ALC_ERR_NOMEM, "out of memory");
+                break;
+            }
+            s->w[s->n++].weight = scaled;
+        }
+        if (st == ALC_OK)
+            qsort(s->w, (size_t)s->n, sizeof *s->w, cmp_weight);
+    }
+    if (text && w->market)
+        s->last_bar = alc_worker_freshness(w->market, text, len, as_of);
+    alc_allocation_free(&alloc);
+    alc_program_free(prog);
+    free(text);
+    s->eval_ms = (alc_now_mono() - t0) * 1000.0;
+    if (st == ALC_ERR_NOMEM)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory evaluating %s", it->file);
+    if (st != ALC_OK) {
+        for (int k = 0; k < s->n; k++)
+            free(s->w[k].ticker);
+        free(s->w);
+        s->w = NULL;
+        s->n = 0;
+        char msg[1700];
+        char loc[1600];
+        alc_error_format(&e, loc, sizeof loc);
+        snprintf(msg, sizeof msg, "%s: %s", alc_status_name(st), loc);
+        s->code = st;
+        s->error = alc_strdup(msg);
+        if (!s->error)
+            return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    }
+    return ALC_OK;
+}
+
+alc_status alc_worker_run_batch(alc_worker *w, const alc_batch_desc *d, alc_day as_of,
+                                alc_partial *out, alc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->batch_index = d->index;
+    out->n_batches = d->n_batches;
+    out->attempt = d->attempt;
+    out->ticket = d->ticket;
+    out->rank = w->rank;
+    out->start = alc_now_wall();
+    out->signals = d->count ? calloc((size_t)d->count, sizeof *out->signals) : NULL;
+    if (d->count && !out->signals)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < d->count; i++) {
+        alc_signal *s = &out->signals[i];
+        out->n_signals = i + 1;
+        s->index = d->items[i].index;
+        s->allocation = d->items[i].allocation;
+        s->file = alc_strdup(d->items[i].file);
+        if (!s->file) {
+            alc_partial_free(out);
+            return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+        }
+        if (w->setup_error) {
+            s->code = ALC_ERR_SESSION;
+            s->error = alc_strdup("not evaluated: the worker could not start");
+            if (!s->error) {
+                alc_partial_free(out);
+                return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+            }
+            continue;
+        }
+        alc_status st = run_one(w, &d->items[i], as_of, s, err);
+        if (st != ALC_OK) {
+            alc_partial_free(out);
+            return st;
+        }
+        out->eval_ms += s->eval_ms;
+        if (s->code != ALC_OK) {
+            out->failed = 1;
+            alc_log(ALC_LOG_INFO, "batch-%d-of-%d: %s failed: %s", d->index + 1, d->n_batches,
+                    s->file, s->error);
+        }
+    }
+    if (w->setup_error) {
+        out->failed = 1;
+        char msg[1200];
+        snprintf(msg, sizeof msg, "rank %d could not evaluate: %s", w->rank, w->setup_error);
+        out->error = alc_strdup(msg);
+        if (!out->error) {
+            alc_partial_free(out);
+            return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+        }
+    }
+    alc_status st = alc_partial_compute_portfolio(out, err);
+    if (st != ALC_OK) {
+        alc_partial_free(out);
+        return st;
+    }
+    out->end = alc_now_wall();
+    return ALC_OK;
+}
+
+/* ---- worker ranks ---- */
+
+static alc_status mpi_fail(alc_error *err, int rc, const char *what)
+{
+    char msg[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    MPI_Error_string(rc, msg, &len);
+    return alc_fail(err, ALC_ERR_MPI, "%s: %s", what, msg);
+}
+
+static alc_status send_result(MPI_Comm comm, const char *session_id, const alc_partial *p,
+                              alc_error *err)
+{
+    alc_buf b;
+    alc_buf_init(&b);
+    alc_status st = alc_pack_partial(session_id, p, &b, err);
+    if (st == ALC_OK) {
+        int rc = MPI_Send(b.data, (int)b.len, MPI_BYTE, 0, ALC_TAG_RESULT, comm);
+        if (rc != MPI_SUCCESS)
+            st = mpi_fail(err, rc, "sending a partial result");
+    }
+    alc_buf_free(&b);
+    return st;
+}
+
+static alc_status serve_batch(MPI_Comm comm, alc_worker *w, const alc_setup_msg *setup,
+                              const alc_batch_desc *d, alc_error *err)
+{
+    alc_partial p;
+    alc_log(ALC_LOG_DEBUG, "evaluating batch-%d-of-%d (%d strategies, attempt %d)", d->index + 1,
+            d->n_batches, d->count, d->attempt);
+    alc_status st = alc_worker_run_batch(w, d, setup->as_of, &p, err);
+    if (st != ALC_OK)
+        return st;
+    st = send_result(comm, setup->session_id, &p, err);
+    alc_partial_free(&p);
+    return st;
+}
+
+alc_status alc_worker_serve(MPI_Comm comm, int *aborted, alc_error *err)
+{
+    *aborted = 0;
+    int rank = 0;
+    MPI_Comm_rank(comm, &rank);
+
+    /* 1. session setup (broadcast by rank 0: length, then bytes) */
+    int len = 0;
+    int rc = MPI_Bcast(&len, 1, MPI_INT, 0, comm);
+    if (rc != MPI_SUCCESS)
+        return mpi_fail(err, rc, "receiving the session setup");
+    unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
+    if (!buf)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    rc = MPI_Bcast(buf, len, MPI_BYTE, 0, comm);
+    if (rc != MPI_SUCCESS) {
+        free(buf);
+        return mpi_fail(err, rc, "receiving the session setup");
+    }
+    alc_setup_msg setup;
+    alc_status st = alc_unpack_setup(buf, (size_t)len, &setup, err);
+    free(buf);
+    if (st != ALC_OK)
+        return st;
+    if (!setup.go) {
+        alc_log(ALC_LOG_DEBUG, "session refused by rank 0: %s", setup.error);
+        *aborted = 1;
+        alc_setup_msg_free(&setup);
+        return ALC_OK;
+    }
+
+    /* 2. every rank loads the market itself */
+    alc_market *market = NULL;
+    alc_error me;
+    alc_error_clear(&me);
+    char setup_error[1600] = "";
+    double t0 = alc_now_mono();
+    if (alc_market_load(setup.market, &market, &me) != ALC_OK) {
+        alc_error_format(&me, setup_error, sizeof setup_error);
+        alc_log(ALC_LOG_ERROR, "cannot load the market: %s", setup_error);
+        market = NULL;
+    } else {
+        alc_log(ALC_LOG_DEBUG, "market %s loaded in %.1f ms (%d tickers)", setup.market,
+                (alc_now_mono() - t0) * 1000.0, market->n);
+    }
+    alc_worker *w = NULL;
+    st = alc_worker_new(market, setup_error[0] ? setup_error : NULL, rank, &w, err);
+
+    /* 3. static mode: this rank's share, one Scatterv of packed batch lists */
+    if (st == ALC_OK && setup.scheduling == ALC_SCHED_STATIC) {
+        int mine = 0;
+        rc = MPI_Scatter(NULL, 1, MPI_INT, &mine, 1, MPI_INT, 0, comm);
+        unsigned char *lb = rc == MPI_SUCCESS ? malloc(mine > 0 ? (size_t)mine : 1) : NULL;
+        if (rc != MPI_SUCCESS)
+            st = mpi_fail(err, rc, "receiving the static batch counts");
+        else if (!lb)
+            st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+        if (st == ALC_OK) {
+            rc = MPI_Scatterv(NULL, NULL, NULL, MPI_BYTE, lb, mine, MPI_BYTE, 0, comm);
+            if (rc != MPI_SUCCESS)
+                st = mpi_fail(err, rc, "receiving the static batches");
+        }
+        alc_batch_desc *list = NULL;
+        int n = 0;
+        if (st == ALC_OK)
+            st = alc_unpack_batch_list(lb, (size_t)mine, &list, &n, err);
+        free(lb);
+        for (int i = 0; i < n; i++) {
+            if (st == ALC_OK)
+                st = serve_batch(comm, w, &setup, &list[i], err);
+            alc_batch_desc_free(&list[i]);
+        }
+        free(list);
+    }
+
+    /* 4. work loop: ask, receive a batch or STOP */
+    while (st == ALC_OK) {
+        rc = MPI_Send(NULL, 0, MPI_BYTE, 0, ALC_TAG_REQUEST, comm);
+        if (rc != MPI_SUCCESS) {
+            st = mpi_fail(err, rc, "asking for work");
+            break;
+        }
+        MPI_Status status;
+        rc = MPI_Probe(0, MPI_ANY_TAG, comm, &status);
+        int count = 0;
+        if (rc == MPI_SUCCESS)
+            rc = MPI_Get_count(&status, MPI_BYTE, &count);
+        if (rc != MPI_SUCCESS) {
+            st = mpi_fail(err, rc, "waiting for work");
+            break;
+        }
+        unsigned char *mb = malloc(count > 0 ? (size_t)count : 1);
+        if (!mb) {
+            st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+            break;
+        }
+        rc = MPI_Recv(mb, count, MPI_BYTE, 0, status.MPI_TAG, comm, MPI_STATUS_IGNORE);
+        if (rc != MPI_SUCCESS) {
+            free(mb);
+            st = mpi_fail(err, rc, "receiving work");
+            break;
+        }
+        if (status.MPI_TAG == ALC_TAG_STOP) {
+            free(mb);
+            break;
+        }
+        if (status.MPI_TAG != ALC_TAG_BATCH) {
+            free(mb);
+            st = alc_fail(err, ALC_ERR_MPI, "unexpected message tag %d from rank 0", status.MPI_TAG);
+            break;
+        }
+        alc_batch_desc d;
+        st = alc_unpack_batch(mb, (size_t)count, &d, err);
+        free(mb);
+        if (st == ALC_OK) {
+            st = serve_batch(comm, w, &setup, &d, err);
+            alc_batch_desc_free(&d);
+        }
+    }
+    alc_worker_free(w);
+    alc_market_free(market);
+    alc_setup_msg_free(&setup);
+    return st;
+}
