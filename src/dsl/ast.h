@@ -43,10 +43,12 @@ typedef struct alc_node {
     uint8_t flags;
     uint8_t bracket; /* '(' '[' '{' for lists */
     int32_t line, col;
-    const alc_sym *sym; /* symbol name, string value, or number text as Python's str(Decimal) */
-    double num;         /* NODE_NUMBER: strtod of the literal */
     int32_t n;          /* NODE_LIST: number of children */
-    struct alc_node **kids;
+    const alc_sym *sym; /* symbol name, string value, or number text as Python's str(Decimal) */
+    union {
+        double num;              /* NODE_NUMBER: strtod of the literal */
+        struct alc_node **kids;  /* NODE_LIST: n children */
+    };
 } alc_node;
 
 struct alc_program {

@@ -5,6 +5,7 @@
  * Recursion depth is bounded by the nesting limit (300), so the C stack
  * use is bounded whatever the input. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +20,17 @@ typedef struct parser {
     const char *src;
     size_t len;
     size_t pos;
-    int line, col;
+    int line;
+    size_t line_start;  /* byte offset where the current line begins */
+    size_t line_cont;   /* UTF-8 continuation bytes on this line before pos */
     const char *path;
     alc_arena *arena;
     alc_error *err;
     size_t nodes;
     int max_depth;
+    /* direct-mapped cache in front of the process-wide intern table: most
+     * tokens repeat (operators, tickers), and a hit skips its lock */
+    const alc_sym *intern_cache[4096];
     /* scratch stack of children pointers shared by all list levels */
     alc_node **stack;
     size_t stack_len, stack_cap;
@@ -55,6 +61,26 @@ dsl_op dsl_op_from_name(const char *name)
 {
     for (int op = OP_DEFSYMPHONY; op < OP_COUNT; op++)
         if (op_names[op] && strcmp(op_names[op], name) == 0)
+            return (dsl_op)op;
+    return OP_UNKNOWN;
+}
+
+/* Interned operator names, so that resolving a call's head is a pointer
+ * comparison instead of string comparisons (it runs once per list). */
+static const alc_sym *op_syms[OP_COUNT];
+static pthread_once_t op_syms_once = PTHREAD_ONCE_INIT;
+
+static void intern_op_names(void)
+{
+    for (int op = OP_DEFSYMPHONY; op < OP_COUNT; op++)
+        op_syms[op] = alc_intern_cstr(op_names[op]);
+}
+
+static dsl_op op_from_sym(const alc_sym *sym)
+{
+    pthread_once(&op_syms_once, intern_op_names);
+    for (int op = OP_DEFSYMPHONY; op < OP_COUNT; op++)
+        if (op_syms[op] == sym)
             return (dsl_op)op;
     return OP_UNKNOWN;
 }
@@ -106,11 +132,33 @@ static int is_unicode_space(uint32_t c)
            c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
-static int is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static int is_symbol_start(int c) { return is_alpha(c) || (c && strchr("_><=!?+*/-", c)); }
-static int is_symbol_char(int c) { return is_symbol_start(c) || is_digit(c); }
-static int is_keyword_char(int c) { return is_alpha(c) || is_digit(c) || c == '_' || c == '-'; }
+enum { CH_DIGIT = 1, CH_ALPHA = 2, CH_SYMBOL_PUNCT = 4 };
+
+/* ASCII character classes of the token regexes (SPEC 1). */
+static const unsigned char char_class[256] = {
+    ['0'] = CH_DIGIT, ['1'] = CH_DIGIT, ['2'] = CH_DIGIT, ['3'] = CH_DIGIT, ['4'] = CH_DIGIT,
+    ['5'] = CH_DIGIT, ['6'] = CH_DIGIT, ['7'] = CH_DIGIT, ['8'] = CH_DIGIT, ['9'] = CH_DIGIT,
+    ['a'] = CH_ALPHA, ['b'] = CH_ALPHA, ['c'] = CH_ALPHA, ['d'] = CH_ALPHA, ['e'] = CH_ALPHA,
+    ['f'] = CH_ALPHA, ['g'] = CH_ALPHA, ['h'] = CH_ALPHA, ['i'] = CH_ALPHA, ['j'] = CH_ALPHA,
+    ['k'] = CH_ALPHA, ['l'] = CH_ALPHA, ['m'] = CH_ALPHA, ['n'] = CH_ALPHA, ['o'] = CH_ALPHA,
+    ['p'] = CH_ALPHA, ['q'] = CH_ALPHA, ['r'] = CH_ALPHA, ['s'] = CH_ALPHA, ['t'] = CH_ALPHA,
+    ['u'] = CH_ALPHA, ['v'] = CH_ALPHA, ['w'] = CH_ALPHA, ['x'] = CH_ALPHA, ['y'] = CH_ALPHA,
+    ['z'] = CH_ALPHA, ['A'] = CH_ALPHA, ['B'] = CH_ALPHA, ['C'] = CH_ALPHA, ['D'] = CH_ALPHA,
+    ['E'] = CH_ALPHA, ['F'] = CH_ALPHA, ['G'] = CH_ALPHA, ['H'] = CH_ALPHA, ['I'] = CH_ALPHA,
+    ['J'] = CH_ALPHA, ['K'] = CH_ALPHA, ['L'] = CH_ALPHA, ['M'] = CH_ALPHA, ['N'] = CH_ALPHA,
+    ['O'] = CH_ALPHA, ['P'] = CH_ALPHA, ['Q'] = CH_ALPHA, ['R'] = CH_ALPHA, ['S'] = CH_ALPHA,
+    ['T'] = CH_ALPHA, ['U'] = CH_ALPHA, ['V'] = CH_ALPHA, ['W'] = CH_ALPHA, ['X'] = CH_ALPHA,
+    ['Y'] = CH_ALPHA, ['Z'] = CH_ALPHA, ['_'] = CH_SYMBOL_PUNCT, ['>'] = CH_SYMBOL_PUNCT,
+    ['<'] = CH_SYMBOL_PUNCT, ['='] = CH_SYMBOL_PUNCT, ['!'] = CH_SYMBOL_PUNCT,
+    ['?'] = CH_SYMBOL_PUNCT, ['+'] = CH_SYMBOL_PUNCT, ['*'] = CH_SYMBOL_PUNCT,
+    ['/'] = CH_SYMBOL_PUNCT, ['-'] = CH_SYMBOL_PUNCT,
+};
+
+static int is_digit(int c) { return char_class[(unsigned char)c] & CH_DIGIT; }
+static int is_alpha(int c) { return char_class[(unsigned char)c] & CH_ALPHA; }
+static int is_symbol_start(int c) { return char_class[(unsigned char)c] & (CH_ALPHA | CH_SYMBOL_PUNCT); }
+static int is_symbol_char(int c) { return char_class[(unsigned char)c] != 0; }
+static int is_keyword_char(int c) { return (char_class[(unsigned char)c] & (CH_ALPHA | CH_DIGIT)) || c == '_' || c == '-'; }
 
 static alc_status syntax_error(parser *p, int line, int col, const char *fmt, const char *arg)
 {
@@ -119,17 +167,23 @@ static alc_status syntax_error(parser *p, int line, int col, const char *fmt, co
     return alc_fail_at(p->err, ALC_ERR_PARSE, p->path, line, col, "%s", msg);
 }
 
-/* Advance over n bytes that contain no newline, counting one column per
- * code point. */
+/* Current column, 1-based, in code points. */
+static int cur_col(const parser *p)
+{
+    return (int)(p->pos - p->line_start - p->line_cont) + 1;
+}
+
+/* Advance over n bytes of any content, tracking lines and columns. */
 static void advance(parser *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p->src[p->pos + i];
         if (c == '\n') {
             p->line++;
-            p->col = 1;
-        } else if ((c & 0xC0) != 0x80) {
-            p->col++;
+            p->line_start = p->pos + i + 1;
+            p->line_cont = 0;
+        } else if ((c & 0xC0) == 0x80) {
+            p->line_cont++;
         }
     }
     p->pos += n;
@@ -140,14 +194,34 @@ static void advance(parser *p, size_t n)
 static alc_status skip_blank(parser *p)
 {
     while (p->pos < p->len) {
-        unsigned char c = (unsigned char)p->src[p->pos];
-        if (c == ',' ) {
-            advance(p, 1);
-        } else if (c == ';') {
-            size_t end = p->pos;
-            while (end < p->len && p->src[end] != '\n')
-                end++;
-            advance(p, end - p->pos);
+        /* hot loop over plain blanks, on locals (no aliasing reloads) */
+        const unsigned char *src = (const unsigned char *)p->src;
+        size_t pos = p->pos, end = p->len, line_start = p->line_start;
+        int line = p->line;
+        while (pos < end) {
+            unsigned char b = src[pos];
+            if (b == ' ' || b == ',' || b == '\t' || b == '\r') {
+                pos++;
+            } else if (b == '\n') {
+                pos++;
+                line++;
+                line_start = pos;
+            } else {
+                break;
+            }
+        }
+        if (line != p->line) {
+            p->line = line;
+            p->line_cont = 0;
+        }
+        p->line_start = line_start;
+        p->pos = pos;
+        if (pos >= end)
+            break;
+        unsigned char c = src[pos];
+        if (c == ';') {
+            const char *nl = memchr(p->src + p->pos, '\n', p->len - p->pos);
+            advance(p, nl ? (size_t)(nl - p->src) - p->pos : p->len - p->pos);
         } else if (c < 0x80) {
             if (is_unicode_space(c))
                 advance(p, 1);
@@ -157,7 +231,7 @@ static alc_status skip_blank(parser *p)
             uint32_t cp;
             int n = utf8_decode((const unsigned char *)p->src + p->pos, p->len - p->pos, &cp);
             if (n == 0)
-                return syntax_error(p, p->line, p->col, "invalid UTF-8 byte sequence%s", "");
+                return syntax_error(p, p->line, cur_col(p), "invalid UTF-8 byte sequence%s", "");
             if (!is_unicode_space(cp))
                 return ALC_OK;
             advance(p, (size_t)n);
@@ -168,13 +242,29 @@ static alc_status skip_blank(parser *p)
 
 /* ---- nodes ------------------------------------------------------------ */
 
+static const alc_sym *intern_token(parser *p, const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    const alc_sym **slot = &p->intern_cache[(h ^ (h >> 12)) & 4095u];
+    const alc_sym *sym = *slot;
+    if (sym && sym->len == len && memcmp(sym->s, s, len) == 0)
+        return sym;
+    sym = alc_intern(s, len);
+    if (sym)
+        *slot = sym;
+    return sym;
+}
+
 static alc_node *new_node(parser *p, node_kind kind, int line, int col)
 {
-    alc_node *n = alc_arena_calloc(p->arena, 1, sizeof *n);
+    alc_node *n = alc_arena_alloc(p->arena, sizeof *n);
     if (!n) {
         alc_fail(p->err, ALC_ERR_NOMEM, "out of memory while parsing %s", p->path);
         return NULL;
     }
+    *n = (alc_node){0};
     n->kind = (uint8_t)kind;
     n->line = line;
     n->col = col;
@@ -200,6 +290,8 @@ static int push_child(parser *p, alc_node *n)
 static void strip_unicode(const char **s, size_t *len)
 {
     const unsigned char *b = (const unsigned char *)*s;
+    if (*len > 0 && b[0] > 0x20 && b[0] < 0x80 && b[*len - 1] > 0x20 && b[*len - 1] < 0x80)
+        return; /* the common case: nothing to trim */
     size_t start = 0, end = *len;
     while (start < end) {
         uint32_t cp;
@@ -241,38 +333,55 @@ static size_t replace_all(char *s, size_t len, const char *from, const char *to)
 
 static alc_status lex_string(parser *p, alc_node **out)
 {
-    int line = p->line, col = p->col;
+    int line = p->line, col = cur_col(p);
     size_t start = p->pos + 1, i = start;
-    while (i < p->len && p->src[i] != '"')
-        i += (p->src[i] == '\\') ? 2 : 1;
+    /* fast path: the closing quote with no backslash before it */
+    const char *q = memchr(p->src + i, '"', p->len - i);
+    if (q && !memchr(p->src + i, '\\', (size_t)(q - (p->src + i))))
+        i = (size_t)(q - p->src);
+    else
+        while (i < p->len && p->src[i] != '"')
+            i += (p->src[i] == '\\') ? 2 : 1;
     if (i >= p->len)
         return syntax_error(p, line, col, "Unterminated string literal%s", "");
     size_t raw_len = i - start;
-    char *buf = malloc(raw_len + 1);
-    if (!buf)
-        return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
-    memcpy(buf, p->src + start, raw_len);
-    /* The reference's unescaping (SPEC 1): raw-string patterns with one
-     * backslash too many, applied in this order. */
-    size_t len = replace_all(buf, raw_len, "\\\\\\\"", "\"");
-    len = replace_all(buf, len, "\\\\n", "\n");
-    len = replace_all(buf, len, "\\\\t", "\t");
-    len = replace_all(buf, len, "\\\\r", "\r");
-    len = replace_all(buf, len, "\\\\\\\\", "\\");
-    const char *s = buf;
-    strip_unicode(&s, &len);
+    const char *s = p->src + start;
+    size_t len = raw_len;
+    int ascii = 1;
+    size_t k = start;
+    for (; k + 8 <= i && ascii; k += 8) {
+        uint64_t w;
+        memcpy(&w, p->src + k, 8);
+        ascii = (w & 0x8080808080808080ull) == 0;
+    }
+    for (; k < i && ascii; k++)
+        ascii = (unsigned char)p->src[k] < 0x80;
     /* validate the whole literal as UTF-8 (files are read as UTF-8) */
-    for (size_t k = start; k < i;) {
+    for (size_t k = start; !ascii && k < i;) {
         uint32_t cp;
         int n = utf8_decode((const unsigned char *)p->src + k, i - k, &cp);
-        if (n == 0) {
-            free(buf);
+        if (n == 0)
             return syntax_error(p, line, col, "invalid UTF-8 in string literal%s", "");
-        }
         k += (size_t)n;
     }
+    char *buf = NULL;
+    if (memchr(s, '\\', raw_len)) {
+        buf = malloc(raw_len + 1);
+        if (!buf)
+            return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
+        memcpy(buf, s, raw_len);
+        /* The reference's unescaping (SPEC 1): raw-string patterns with one
+         * backslash too many, applied in this order. */
+        len = replace_all(buf, raw_len, "\\\\\\\"", "\"");
+        len = replace_all(buf, len, "\\\\n", "\n");
+        len = replace_all(buf, len, "\\\\t", "\t");
+        len = replace_all(buf, len, "\\\\r", "\r");
+        len = replace_all(buf, len, "\\\\\\\\", "\\");
+        s = buf;
+    }
+    strip_unicode(&s, &len);
     alc_node *n = new_node(p, NODE_STRING, line, col);
-    const alc_sym *sym = n ? alc_intern(s, len) : NULL;
+    const alc_sym *sym = n ? intern_token(p, s, len) : NULL;
     free(buf);
     if (!n)
         return p->err->code;
@@ -356,10 +465,10 @@ static const char *closer_name(char open)
 
 static alc_status parse_list(parser *p, int depth, alc_node **out)
 {
-    int line = p->line, col = p->col;
+    int line = p->line, col = cur_col(p);
     char open = p->src[p->pos];
     char close = open == '(' ? ')' : open == '[' ? ']' : '}';
-    advance(p, 1);
+    p->pos++;
     size_t base = p->stack_len;
     alc_status st;
     for (;;) {
@@ -374,7 +483,7 @@ static alc_status parse_list(parser *p, int depth, alc_node **out)
         if (c == ')' || c == ']' || c == '}') {
             char what[64];
             snprintf(what, sizeof what, "'%c' where %s was expected", c, closer_name(open));
-            return syntax_error(p, p->line, p->col, "Mismatched closing bracket: %s", what);
+            return syntax_error(p, p->line, cur_col(p), "Mismatched closing bracket: %s", what);
         }
         alc_node *child;
         if ((st = parse_expr(p, depth + 1, &child)) != ALC_OK)
@@ -382,7 +491,7 @@ static alc_status parse_list(parser *p, int depth, alc_node **out)
         if (push_child(p, child) != 0)
             return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
     }
-    advance(p, 1);
+    p->pos++;
     size_t n = p->stack_len - base;
     if (open == '{' && n % 2 != 0)
         return syntax_error(p, line, col, "Map literal needs an even number of forms (key value pairs)%s", "");
@@ -401,7 +510,7 @@ static alc_status parse_list(parser *p, int depth, alc_node **out)
     if (open == '{')
         node->flags |= NODE_FLAG_MAP;
     else if (n > 0 && node->kids[0]->kind == NODE_SYMBOL)
-        node->op = (uint8_t)dsl_op_from_name(node->kids[0]->sym->s);
+        node->op = (uint8_t)op_from_sym(node->kids[0]->sym);
     if (node->op == OP_FILTER)
         node->flags |= NODE_FLAG_HAS_FILTER;
     for (size_t k = 0; k < n; k++)
@@ -415,7 +524,7 @@ static alc_status parse_expr(parser *p, int depth, alc_node **out)
     if (depth > MAX_DEPTH) {
         char lim[32];
         snprintf(lim, sizeof lim, "%d", MAX_DEPTH);
-        return syntax_error(p, p->line, p->col, "Nesting too deep: the limit is %s levels", lim);
+        return syntax_error(p, p->line, cur_col(p), "Nesting too deep: the limit is %s levels", lim);
     }
     if (depth > p->max_depth)
         p->max_depth = depth;
@@ -423,11 +532,11 @@ static alc_status parse_expr(parser *p, int depth, alc_node **out)
     if (st != ALC_OK)
         return st;
     if (p->pos >= p->len)
-        return syntax_error(p, p->line, p->col, "Expected an expression, found end of file%s", "");
+        return syntax_error(p, p->line, cur_col(p), "Expected an expression, found end of file%s", "");
     const char *s = p->src + p->pos;
     size_t left = p->len - p->pos;
     unsigned char c = (unsigned char)s[0];
-    int line = p->line, col = p->col;
+    int line = p->line, col = cur_col(p);
     if (c == '"')
         return lex_string(p, out);
     if (c == '(' || c == '[' || c == '{')
@@ -456,11 +565,19 @@ static alc_status parse_expr(parser *p, int depth, alc_node **out)
         tmp[i] = '\0';
         n->num = strtod(tmp, NULL);
         char text[256];
-        decimal_text(tmp, i, text, sizeof text);
-        n->sym = alc_intern_cstr(text);
+        /* str(Decimal(token)) is the token itself unless it has leading
+         * zeros or is small enough for scientific notation */
+        size_t d0 = tmp[0] == '-' ? 1 : 0;
+        int plain = tmp[d0] != '0' || tmp[d0 + 1] != '.' ? tmp[d0] != '0' || i == d0 + 1
+                                                          : strncmp(tmp + d0 + 2, "000000", 6) != 0;
+        if (plain)
+            memcpy(text, tmp, i + 1);
+        else
+            decimal_text(tmp, i, text, sizeof text);
+        n->sym = intern_token(p, text, strlen(text));
         if (!n->sym)
             return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
-        advance(p, i);
+        p->pos += i; /* ASCII, no newline */
         *out = n;
         return ALC_OK;
     }
@@ -488,10 +605,10 @@ static alc_status parse_expr(parser *p, int depth, alc_node **out)
     alc_node *n = new_node(p, NODE_SYMBOL, line, col);
     if (!n)
         return p->err->code;
-    n->sym = alc_intern(s, len);
+    n->sym = intern_token(p, s, len);
     if (!n->sym)
         return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
-    advance(p, len);
+    p->pos += len; /* ASCII, no newline */
     *out = n;
     return ALC_OK;
 }
@@ -517,7 +634,7 @@ alc_status alc_program_parse(const char *path, const char *text, size_t len,
     alc_arena_init(&prog->arena, len < 16384 ? 16384 : len * 2);
     prog->path = strdup(path);
     prog->source_size = len;
-    parser p = {.src = text, .len = len, .line = 1, .col = 1, .path = path,
+    parser p = {.src = text, .len = len, .line = 1, .path = path,
                 .arena = &prog->arena, .err = err};
     alc_status st = prog->path ? ALC_OK : alc_fail(err, ALC_ERR_NOMEM, "out of memory");
     if (st == ALC_OK)
@@ -529,7 +646,7 @@ alc_status alc_program_parse(const char *path, const char *text, size_t len,
     if (st == ALC_OK)
         st = skip_blank(&p);
     if (st == ALC_OK && p.pos < p.len)
-        st = syntax_error(&p, p.line, p.col,
+        st = syntax_error(&p, p.line, cur_col(&p),
                           "Unexpected content after the end of the program%s (a file holds exactly one expression)", "");
     free(p.stack);
     if (st != ALC_OK) {
