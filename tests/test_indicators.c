@@ -50,7 +50,7 @@ static void test_rolling_var(void)
 
 static void test_ewm(void)
 {
-    double x[3] = {1, 2, 2}, y[3];
+    double x[3] = {1, 2, 2}, y[4];
     alc_ewm_series(x, 3, 1.0, y); /* alpha 0.5 */
     CU_ASSERT_DOUBLE_EQUAL(y[0], 1.0, 0);
     CU_ASSERT_DOUBLE_EQUAL(y[1], 1.5, 0);

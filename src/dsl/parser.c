@@ -357,12 +357,12 @@ static alc_status lex_string(parser *p, alc_node **out)
     for (; k < i && ascii; k++)
         ascii = (unsigned char)p->src[k] < 0x80;
     /* validate the whole literal as UTF-8 (files are read as UTF-8) */
-    for (size_t k = start; !ascii && k < i;) {
+    for (size_t at = start; !ascii && at < i;) {
         uint32_t cp;
-        int n = utf8_decode((const unsigned char *)p->src + k, i - k, &cp);
+        int n = utf8_decode((const unsigned char *)p->src + at, i - at, &cp);
         if (n == 0)
             return syntax_error(p, line, col, "invalid UTF-8 in string literal%s", "");
-        k += (size_t)n;
+        at += (size_t)n;
     }
     char *buf = NULL;
     if (memchr(s, '\\', raw_len)) {
