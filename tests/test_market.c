@@ -90,9 +90,10 @@ static const char *conformance_dir(void)
 {
     static char buf[1024];
     const char *env = getenv("ALC_CONFORMANCE_MARKET");
-    const char *cands[3] = {env, ALC_SOURCE_DIR "/../shared/conformance/market",
+    const char *cands[4] = {env, ALC_SOURCE_DIR "/tests/conformance/market",
+                            ALC_SOURCE_DIR "/../shared/conformance/market",
                             ALC_SOURCE_DIR "/shared/conformance/market"};
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         struct stat sb;
         if (cands[i] && stat(cands[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
             snprintf(buf, sizeof buf, "%s", cands[i]);

@@ -42,8 +42,9 @@
  * drives its idiosyncratic noise.  Normal variates are Irwin-Hall sums of
  * 12 uniforms, so the price path uses only +, -, *, / and floor/fabs: no
  * libm transcendental whose last bit could differ between C libraries.
- * Floating-point contraction (FMA) must stay off; GCC does that for
- * -std=c11, and for clang the pragma below does.
+ * Floating-point contraction (FMA) must stay off: the top-level
+ * CMakeLists passes -ffp-contract=off, and the pragma below covers clang
+ * builds outside CMake.
  *
  * Ownership: *out is a heap market; free it with alc_market_free. */
 #include "market/internal.h"
