@@ -45,6 +45,13 @@ void alc_series_free(alc_series *s);
 /* Write the market into an HDF5 market file atomically (temp + rename). */
 alc_status alc_market_write_h5(const alc_market *m, const char *path, alc_error *err);
 
+/* Write the market as a directory of TICKER.csv files (created if
+ * missing; existing TICKER.csv files are replaced, each atomically via a
+ * temp file + rename; other files are left alone).  Values print so that
+ * alc_market_load_csv_dir reads back the same doubles: %.4f for values
+ * with at most 4 decimals, %.17g otherwise. */
+alc_status alc_market_write_csv_dir(const alc_market *m, const char *dir, alc_error *err);
+
 /* Index of `ticker` (exact, case-sensitive; tickers are upper-case) or -1. */
 int alc_market_find(const alc_market *m, const char *ticker);
 

@@ -1,6 +1,5 @@
 #include "alchemiser/date.h"
 
-#include <stdio.h>
 
 /* Howard Hinnant's days_from_civil / civil_from_days. */
 alc_day alc_day_from_civil(int y, int m, int d)
@@ -62,7 +61,18 @@ void alc_format_date(alc_day d, char *buf)
 {
     int y, m, dd;
     alc_civil_from_day(d, &y, &m, &dd);
-    snprintf(buf, 11, "%04d-%02d-%02d", y % 10000, m, dd);
+    unsigned yy = (unsigned)(y < 0 ? 0 : y) % 10000u;
+    buf[0] = (char)('0' + yy / 1000u);
+    buf[1] = (char)('0' + yy / 100u % 10u);
+    buf[2] = (char)('0' + yy / 10u % 10u);
+    buf[3] = (char)('0' + yy % 10u);
+    buf[4] = '-';
+    buf[5] = (char)('0' + m / 10);
+    buf[6] = (char)('0' + m % 10);
+    buf[7] = '-';
+    buf[8] = (char)('0' + dd / 10);
+    buf[9] = (char)('0' + dd % 10);
+    buf[10] = '\0';
 }
 
 int alc_weekday(alc_day d)

@@ -1,0 +1,73 @@
+/* Indicator kernels, bit-compatible with the reference engine's pandas
+ * numerics (../shared/dsl/SPEC.md section 6), and the per-engine cache that
+ * serves indicator values by (ticker, indicator, windows, as-of date).
+ *
+ * Kernels are pure functions over a close-price array p[0..n-1] (oldest
+ * first, p[n-1] = the as-of close).  They return ALC_OK and set *out, or an
+ * error status (ALC_ERR_EVAL for "no value", ALC_ERR_VALUE for bad windows)
+ * with a message in err. */
+#ifndef ALCHEMISER_INDICATORS_H
+#define ALCHEMISER_INDICATORS_H
+
+#include "alchemiser/date.h"
+#include "alchemiser/error.h"
+#include "alchemiser/market.h"
+
+typedef enum alc_indicator {
+    ALC_IND_RSI,
+    ALC_IND_CURRENT_PRICE,
+    ALC_IND_SMA,           /* moving-average-price */
+    ALC_IND_MAR,           /* moving-average-return */
+    ALC_IND_CUMRET,        /* cumulative-return */
+    ALC_IND_EMA,           /* exponential-moving-average-price */
+    ALC_IND_STDEV_RETURN,
+    ALC_IND_STDEV_PRICE,
+    ALC_IND_MAX_DRAWDOWN,
+    ALC_IND_PPO,
+    ALC_IND_PPO_SIGNAL,
+    ALC_IND_COUNT
+} alc_indicator;
+
+const char *alc_indicator_name(alc_indicator ind);
+
+/* Windows of a request; unused ones are 0.  PPO: w1 = short, w2 = long,
+ * w3 = smooth (signal only). */
+typedef struct alc_indicator_args {
+    alc_indicator ind;
+    long w1, w2, w3;
+} alc_indicator_args;
+
+/* --- pandas building blocks (exposed for unit tests) --- */
+
+/* Output at index n-1 of Series(x[0..n-1]).rolling(w).mean(), pandas'
+ * online Kahan algorithm run from index 0.  NaN if fewer than w values. */
+double alc_rolling_mean_last(const double *x, int n, int w);
+/* Same for .rolling(w).var(ddof). */
+double alc_rolling_var_last(const double *x, int n, int w, int ddof);
+/* Series(x).ewm(com=com, adjust=False).mean() into out[0..n-1]. */
+void alc_ewm_series(const double *x, int n, double com, double *out);
+
+/* --- kernels over the bars an indicator sees --- */
+/* For RSI and EMA, p must be the whole history up to the as-of date; for
+ * the others, the bars of the indicator's period (see alc_indicator_period_days). */
+alc_status alc_kernel(const alc_indicator_args *a, const double *p, int n,
+                      const char *ticker, double *out, alc_error *err);
+
+/* Calendar days of history the reference requests for an indicator
+ * (SPEC 6.1); 0 means all history. */
+int alc_indicator_period_days(const alc_indicator_args *a);
+
+/* --- cache: one per engine; borrows the market --- */
+typedef struct alc_indicator_cache alc_indicator_cache;
+
+alc_indicator_cache *alc_indicator_cache_new(const alc_market *m);
+void alc_indicator_cache_free(alc_indicator_cache *c);
+
+/* Value of an indicator for market series `series_index` at `as_of`.
+ * Errors: ALC_ERR_MARKET when no bar is visible in the period, the
+ * kernel's errors otherwise.  Results are cached; caching never changes a
+ * result. */
+alc_status alc_indicator_value(alc_indicator_cache *c, int series_index, alc_day as_of,
+                               const alc_indicator_args *a, double *out, alc_error *err);
+
+#endif

@@ -1,0 +1,726 @@
+/* Tokenizer and recursive-descent parser for the symphony DSL, following
+ * ../shared/dsl/SPEC.md sections 1-2 exactly (token order, the string
+ * unescaping bug, whitespace trimming, nesting limit).
+ *
+ * Recursion depth is bounded by the nesting limit (300), so the C stack
+ * use is bounded whatever the input. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alchemiser/engine.h"
+#include "dsl/ast.h"
+
+#define MAX_SOURCE_BYTES (10u * 1024u * 1024u)
+#define MAX_DEPTH 300
+
+typedef struct parser {
+    const char *src;
+    size_t len;
+    size_t pos;
+    int line;
+    size_t line_start;  /* byte offset where the current line begins */
+    size_t line_cont;   /* UTF-8 continuation bytes on this line before pos */
+    const char *path;
+    alc_arena *arena;
+    alc_error *err;
+    size_t nodes;
+    int max_depth;
+    /* direct-mapped cache in front of the process-wide intern table: most
+     * tokens repeat (operators, tickers), and a hit skips its lock */
+    const alc_sym *intern_cache[4096];
+    /* scratch stack of children pointers shared by all list levels */
+    alc_node **stack;
+    size_t stack_len, stack_cap;
+} parser;
+
+/* ---- operators ------------------------------------------------------- */
+
+static const char *const op_names[OP_COUNT] = {
+    [OP_DEFSYMPHONY] = "defsymphony", [OP_GROUP] = "group", [OP_ASSET] = "asset",
+    [OP_IF] = "if", [OP_GT] = ">", [OP_LT] = "<", [OP_GE] = ">=", [OP_LE] = "<=",
+    [OP_EQ] = "=", [OP_WEIGHT_EQUAL] = "weight-equal",
+    [OP_WEIGHT_SPECIFIED] = "weight-specified",
+    [OP_WEIGHT_INVERSE_VOLATILITY] = "weight-inverse-volatility",
+    [OP_FILTER] = "filter", [OP_SELECT_TOP] = "select-top",
+    [OP_SELECT_BOTTOM] = "select-bottom", [OP_RSI] = "rsi",
+    [OP_CURRENT_PRICE] = "current-price",
+    [OP_MOVING_AVERAGE_PRICE] = "moving-average-price",
+    [OP_MOVING_AVERAGE_RETURN] = "moving-average-return",
+    [OP_CUMULATIVE_RETURN] = "cumulative-return",
+    [OP_EXPONENTIAL_MOVING_AVERAGE_PRICE] = "exponential-moving-average-price",
+    [OP_STDEV_RETURN] = "stdev-return", [OP_STDEV_PRICE] = "stdev-price",
+    [OP_MAX_DRAWDOWN] = "max-drawdown", [OP_PPO] = "percentage-price-oscillator",
+    [OP_PPO_SIGNAL] = "percentage-price-oscillator-signal", [OP_MA] = "ma",
+    [OP_VOLATILITY] = "volatility",
+};
+
+dsl_op dsl_op_from_name(const char *name)
+{
+    for (int op = OP_DEFSYMPHONY; op < OP_COUNT; op++)
+        if (op_names[op] && strcmp(op_names[op], name) == 0)
+            return (dsl_op)op;
+    return OP_UNKNOWN;
+}
+
+/* Interned operator names, so that resolving a call's head is a pointer
+ * comparison instead of string comparisons (it runs once per list). */
+static const alc_sym *op_syms[OP_COUNT];
+static pthread_once_t op_syms_once = PTHREAD_ONCE_INIT;
+
+static void intern_op_names(void)
+{
+    for (int op = OP_DEFSYMPHONY; op < OP_COUNT; op++)
+        op_syms[op] = alc_intern_cstr(op_names[op]);
+}
+
+static dsl_op op_from_sym(const alc_sym *sym)
+{
+    pthread_once(&op_syms_once, intern_op_names);
+    for (int op = OP_DEFSYMPHONY; op < OP_COUNT; op++)
+        if (op_syms[op] == sym)
+            return (dsl_op)op;
+    return OP_UNKNOWN;
+}
+
+const char *dsl_op_name(dsl_op op)
+{
+    if (op > OP_UNKNOWN && op < OP_COUNT && op_names[op])
+        return op_names[op];
+    return "?";
+}
+
+/* ---- characters ------------------------------------------------------- */
+
+/* Decode one UTF-8 code point at p (n bytes left).  Returns its length, or
+ * 0 for an invalid sequence. */
+static int utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    if (n == 0)
+        return 0;
+    unsigned c = p[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    int len;
+    uint32_t v, min;
+    if ((c & 0xE0) == 0xC0) { len = 2; v = c & 0x1F; min = 0x80; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; v = c & 0x0F; min = 0x800; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; v = c & 0x07; min = 0x10000; }
+    else return 0;
+    if ((size_t)len > n)
+        return 0;
+    for (int i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (p[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+/* Python's str.isspace(), which is what `\s` and str.strip() use. */
+static int is_unicode_space(uint32_t c)
+{
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 ||
+           c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+           c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+enum { CH_DIGIT = 1, CH_ALPHA = 2, CH_SYMBOL_PUNCT = 4 };
+
+/* ASCII character classes of the token regexes (SPEC 1). */
+static const unsigned char char_class[256] = {
+    ['0'] = CH_DIGIT, ['1'] = CH_DIGIT, ['2'] = CH_DIGIT, ['3'] = CH_DIGIT, ['4'] = CH_DIGIT,
+    ['5'] = CH_DIGIT, ['6'] = CH_DIGIT, ['7'] = CH_DIGIT, ['8'] = CH_DIGIT, ['9'] = CH_DIGIT,
+    ['a'] = CH_ALPHA, ['b'] = CH_ALPHA, ['c'] = CH_ALPHA, ['d'] = CH_ALPHA, ['e'] = CH_ALPHA,
+    ['f'] = CH_ALPHA, ['g'] = CH_ALPHA, ['h'] = CH_ALPHA, ['i'] = CH_ALPHA, ['j'] = CH_ALPHA,
+    ['k'] = CH_ALPHA, ['l'] = CH_ALPHA, ['m'] = CH_ALPHA, ['n'] = CH_ALPHA, ['o'] = CH_ALPHA,
+    ['p'] = CH_ALPHA, ['q'] = CH_ALPHA, ['r'] = CH_ALPHA, ['s'] = CH_ALPHA, ['t'] = CH_ALPHA,
+    ['u'] = CH_ALPHA, ['v'] = CH_ALPHA, ['w'] = CH_ALPHA, ['x'] = CH_ALPHA, ['y'] = CH_ALPHA,
+    ['z'] = CH_ALPHA, ['A'] = CH_ALPHA, ['B'] = CH_ALPHA, ['C'] = CH_ALPHA, ['D'] = CH_ALPHA,
+    ['E'] = CH_ALPHA, ['F'] = CH_ALPHA, ['G'] = CH_ALPHA, ['H'] = CH_ALPHA, ['I'] = CH_ALPHA,
+    ['J'] = CH_ALPHA, ['K'] = CH_ALPHA, ['L'] = CH_ALPHA, ['M'] = CH_ALPHA, ['N'] = CH_ALPHA,
+    ['O'] = CH_ALPHA, ['P'] = CH_ALPHA, ['Q'] = CH_ALPHA, ['R'] = CH_ALPHA, ['S'] = CH_ALPHA,
+    ['T'] = CH_ALPHA, ['U'] = CH_ALPHA, ['V'] = CH_ALPHA, ['W'] = CH_ALPHA, ['X'] = CH_ALPHA,
+    ['Y'] = CH_ALPHA, ['Z'] = CH_ALPHA, ['_'] = CH_SYMBOL_PUNCT, ['>'] = CH_SYMBOL_PUNCT,
+    ['<'] = CH_SYMBOL_PUNCT, ['='] = CH_SYMBOL_PUNCT, ['!'] = CH_SYMBOL_PUNCT,
+    ['?'] = CH_SYMBOL_PUNCT, ['+'] = CH_SYMBOL_PUNCT, ['*'] = CH_SYMBOL_PUNCT,
+    ['/'] = CH_SYMBOL_PUNCT, ['-'] = CH_SYMBOL_PUNCT,
+};
+
+static int is_digit(int c) { return char_class[(unsigned char)c] & CH_DIGIT; }
+static int is_alpha(int c) { return char_class[(unsigned char)c] & CH_ALPHA; }
+static int is_symbol_start(int c) { return char_class[(unsigned char)c] & (CH_ALPHA | CH_SYMBOL_PUNCT); }
+static int is_symbol_char(int c) { return char_class[(unsigned char)c] != 0; }
+static int is_keyword_char(int c) { return (char_class[(unsigned char)c] & (CH_ALPHA | CH_DIGIT)) || c == '_' || c == '-'; }
+
+static alc_status syntax_error(parser *p, int line, int col, const char *fmt, const char *arg)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, arg ? arg : "");
+    return alc_fail_at(p->err, ALC_ERR_PARSE, p->path, line, col, "%s", msg);
+}
+
+/* Current column, 1-based, in code points. */
+static int cur_col(const parser *p)
+{
+    return (int)(p->pos - p->line_start - p->line_cont) + 1;
+}
+
+/* Advance over n bytes of any content, tracking lines and columns. */
+static void advance(parser *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p->src[p->pos + i];
+        if (c == '\n') {
+            p->line++;
+            p->line_start = p->pos + i + 1;
+            p->line_cont = 0;
+        } else if ((c & 0xC0) == 0x80) {
+            p->line_cont++;
+        }
+    }
+    p->pos += n;
+}
+
+/* Skip whitespace, commas and comments.  Returns ALC_OK or a parse error
+ * for a character that can never start a token. */
+static alc_status skip_blank(parser *p)
+{
+    while (p->pos < p->len) {
+        /* hot loop over plain blanks, on locals (no aliasing reloads) */
+        const unsigned char *src = (const unsigned char *)p->src;
+        size_t pos = p->pos, end = p->len, line_start = p->line_start;
+        int line = p->line;
+        while (pos < end) {
+            unsigned char b = src[pos];
+            if (b == ' ' || b == ',' || b == '\t' || b == '\r') {
+                pos++;
+            } else if (b == '\n') {
+                pos++;
+                line++;
+                line_start = pos;
+            } else {
+                break;
+            }
+        }
+        if (line != p->line) {
+            p->line = line;
+            p->line_cont = 0;
+        }
+        p->line_start = line_start;
+        p->pos = pos;
+        if (pos >= end)
+            break;
+        unsigned char c = src[pos];
+        if (c == ';') {
+            const char *nl = memchr(p->src + p->pos, '\n', p->len - p->pos);
+            advance(p, nl ? (size_t)(nl - p->src) - p->pos : p->len - p->pos);
+        } else if (c < 0x80) {
+            if (is_unicode_space(c))
+                advance(p, 1);
+            else
+                return ALC_OK;
+        } else {
+            uint32_t cp;
+            int n = utf8_decode((const unsigned char *)p->src + p->pos, p->len - p->pos, &cp);
+            if (n == 0)
+                return syntax_error(p, p->line, cur_col(p), "invalid UTF-8 byte sequence%s", "");
+            if (!is_unicode_space(cp))
+                return ALC_OK;
+            advance(p, (size_t)n);
+        }
+    }
+    return ALC_OK;
+}
+
+/* ---- nodes ------------------------------------------------------------ */
+
+static const alc_sym *intern_token(parser *p, const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    const alc_sym **slot = &p->intern_cache[(h ^ (h >> 12)) & 4095u];
+    const alc_sym *sym = *slot;
+    if (sym && sym->len == len && memcmp(sym->s, s, len) == 0)
+        return sym;
+    sym = alc_intern(s, len);
+    if (sym)
+        *slot = sym;
+    return sym;
+}
+
+static alc_node *new_node(parser *p, node_kind kind, int line, int col)
+{
+    alc_node *n = alc_arena_alloc(p->arena, sizeof *n);
+    if (!n) {
+        alc_fail(p->err, ALC_ERR_NOMEM, "out of memory while parsing %s", p->path);
+        return NULL;
+    }
+    *n = (alc_node){0};
+    n->kind = (uint8_t)kind;
+    n->line = line;
+    n->col = col;
+    p->nodes++;
+    return n;
+}
+
+static int push_child(parser *p, alc_node *n)
+{
+    if (p->stack_len == p->stack_cap) {
+        size_t cap = p->stack_cap ? p->stack_cap * 2 : 256;
+        alc_node **s = realloc(p->stack, cap * sizeof *s);
+        if (!s)
+            return -1;
+        p->stack = s;
+        p->stack_cap = cap;
+    }
+    p->stack[p->stack_len++] = n;
+    return 0;
+}
+
+/* Python's str.strip() on UTF-8 text: trims Unicode whitespace. */
+static void strip_unicode(const char **s, size_t *len)
+{
+    const unsigned char *b = (const unsigned char *)*s;
+    if (*len > 0 && b[0] > 0x20 && b[0] < 0x80 && b[*len - 1] > 0x20 && b[*len - 1] < 0x80)
+        return; /* the common case: nothing to trim */
+    size_t start = 0, end = *len;
+    while (start < end) {
+        uint32_t cp;
+        int n = utf8_decode(b + start, end - start, &cp);
+        if (n == 0 || !is_unicode_space(cp))
+            break;
+        start += (size_t)n;
+    }
+    while (end > start) {
+        size_t k = end - 1;
+        while (k > start && (b[k] & 0xC0) == 0x80)
+            k--;
+        uint32_t cp;
+        int n = utf8_decode(b + k, end - k, &cp);
+        if (n == 0 || (size_t)n != end - k || !is_unicode_space(cp))
+            break;
+        end = k;
+    }
+    *s = (const char *)b + start;
+    *len = end - start;
+}
+
+/* Replace every occurrence of `from` by `to` (to no longer than from),
+ * left to right without overlap, like Python's str.replace. In place. */
+static size_t replace_all(char *s, size_t len, const char *from, const char *to)
+{
+    size_t fl = strlen(from), tl = strlen(to), r = 0, w = 0;
+    while (r < len) {
+        if (r + fl <= len && memcmp(s + r, from, fl) == 0) {
+            memcpy(s + w, to, tl);
+            w += tl;
+            r += fl;
+        } else {
+            s[w++] = s[r++];
+        }
+    }
+    return w;
+}
+
+static alc_status lex_string(parser *p, alc_node **out)
+{
+    int line = p->line, col = cur_col(p);
+    size_t start = p->pos + 1, i = start;
+    /* fast path: the closing quote with no backslash before it */
+    const char *q = memchr(p->src + i, '"', p->len - i);
+    if (q && !memchr(p->src + i, '\\', (size_t)(q - (p->src + i))))
+        i = (size_t)(q - p->src);
+    else
+        while (i < p->len && p->src[i] != '"')
+            i += (p->src[i] == '\\') ? 2 : 1;
+    if (i >= p->len)
+        return syntax_error(p, line, col, "Unterminated string literal%s", "");
+    size_t raw_len = i - start;
+    const char *s = p->src + start;
+    size_t len = raw_len;
+    int ascii = 1;
+    size_t k = start;
+    for (; k + 8 <= i && ascii; k += 8) {
+        uint64_t w;
+        memcpy(&w, p->src + k, 8);
+        ascii = (w & 0x8080808080808080ull) == 0;
+    }
+    for (; k < i && ascii; k++)
+        ascii = (unsigned char)p->src[k] < 0x80;
+    /* validate the whole literal as UTF-8 (files are read as UTF-8) */
+    for (size_t at = start; !ascii && at < i;) {
+        uint32_t cp;
+        int n = utf8_decode((const unsigned char *)p->src + at, i - at, &cp);
+        if (n == 0)
+            return syntax_error(p, line, col, "invalid UTF-8 in string literal%s", "");
+        at += (size_t)n;
+    }
+    char *buf = NULL;
+    if (memchr(s, '\\', raw_len)) {
+        buf = malloc(raw_len + 1);
+        if (!buf)
+            return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
+        memcpy(buf, s, raw_len);
+        /* The reference's unescaping (SPEC 1): raw-string patterns with one
+         * backslash too many, applied in this order. */
+        len = replace_all(buf, raw_len, "\\\\\\\"", "\"");
+        len = replace_all(buf, len, "\\\\n", "\n");
+        len = replace_all(buf, len, "\\\\t", "\t");
+        len = replace_all(buf, len, "\\\\r", "\r");
+        len = replace_all(buf, len, "\\\\\\\\", "\\");
+        s = buf;
+    }
+    strip_unicode(&s, &len);
+    alc_node *n = new_node(p, NODE_STRING, line, col);
+    const alc_sym *sym = n ? intern_token(p, s, len) : NULL;
+    free(buf);
+    if (!n)
+        return p->err->code;
+    if (!sym)
+        return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
+    n->sym = sym;
+    advance(p, i + 1 - p->pos);
+    *out = n;
+    return ALC_OK;
+}
+
+/* Python's str(Decimal(text)) for the plain literals the grammar admits
+ * (-?digits or -?digits.digits): used when a number becomes a name/key. */
+static void decimal_text(const char *t, size_t len, char *buf, size_t size)
+{
+    int neg = 0;
+    size_t i = 0;
+    if (t[0] == '-') {
+        neg = 1;
+        i = 1;
+    }
+    char digits[128];
+    size_t nd = 0;
+    int frac = 0, in_frac = 0;
+    for (; i < len && nd + 1 < sizeof digits; i++) {
+        if (t[i] == '.') {
+            in_frac = 1;
+            continue;
+        }
+        digits[nd++] = t[i];
+        frac += in_frac;
+    }
+    size_t lead = 0;
+    while (lead + 1 < nd && digits[lead] == '0')
+        lead++;
+    const char *coef = digits + lead;
+    int ncoef = (int)(nd - lead);
+    int exp = -frac;
+    int leftdigits = exp + ncoef;
+    char out[200];
+    size_t o = 0;
+    if (neg)
+        out[o++] = '-';
+    if (exp <= 0 && leftdigits > -6) {
+        if (leftdigits <= 0) {
+            out[o++] = '0';
+            out[o++] = '.';
+            for (int k = 0; k < -leftdigits; k++)
+                out[o++] = '0';
+            memcpy(out + o, coef, (size_t)ncoef);
+            o += (size_t)ncoef;
+        } else {
+            memcpy(out + o, coef, (size_t)leftdigits);
+            o += (size_t)leftdigits;
+            if (ncoef > leftdigits) {
+                out[o++] = '.';
+                memcpy(out + o, coef + leftdigits, (size_t)(ncoef - leftdigits));
+                o += (size_t)(ncoef - leftdigits);
+            }
+        }
+        out[o] = '\0';
+    } else {
+        /* scientific: d.dddE-n */
+        out[o++] = coef[0];
+        if (ncoef > 1) {
+            out[o++] = '.';
+            memcpy(out + o, coef + 1, (size_t)(ncoef - 1));
+            o += (size_t)(ncoef - 1);
+        }
+        snprintf(out + o, sizeof out - o, "E%+d", leftdigits - 1);
+    }
+    snprintf(buf, size, "%s", out);
+}
+
+static alc_status parse_expr(parser *p, int depth, alc_node **out);
+
+static const char *closer_name(char open)
+{
+    return open == '(' ? "')'" : open == '[' ? "']'" : "'}'";
+}
+
+static alc_status parse_list(parser *p, int depth, alc_node **out)
+{
+    int line = p->line, col = cur_col(p);
+    char open = p->src[p->pos];
+    char close = open == '(' ? ')' : open == '[' ? ']' : '}';
+    p->pos++;
+    size_t base = p->stack_len;
+    alc_status st;
+    for (;;) {
+        if ((st = skip_blank(p)) != ALC_OK)
+            return st;
+        if (p->pos >= p->len)
+            return syntax_error(p, line, col, "Missing closing %s for this opening bracket",
+                                closer_name(open));
+        char c = p->src[p->pos];
+        if (c == close)
+            break;
+        if (c == ')' || c == ']' || c == '}') {
+            char what[64];
+            snprintf(what, sizeof what, "'%c' where %s was expected", c, closer_name(open));
+            return syntax_error(p, p->line, cur_col(p), "Mismatched closing bracket: %s", what);
+        }
+        alc_node *child;
+        if ((st = parse_expr(p, depth + 1, &child)) != ALC_OK)
+            return st;
+        if (push_child(p, child) != 0)
+            return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
+    }
+    p->pos++;
+    size_t n = p->stack_len - base;
+    if (open == '{' && n % 2 != 0)
+        return syntax_error(p, line, col, "Map literal needs an even number of forms (key value pairs)%s", "");
+    alc_node *node = new_node(p, NODE_LIST, line, col);
+    if (!node)
+        return p->err->code;
+    node->bracket = (uint8_t)open;
+    node->n = (int32_t)n;
+    if (n) {
+        node->kids = alc_arena_alloc(p->arena, n * sizeof *node->kids);
+        if (!node->kids)
+            return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
+        memcpy(node->kids, p->stack + base, n * sizeof *node->kids);
+    }
+    p->stack_len = base;
+    if (open == '{')
+        node->flags |= NODE_FLAG_MAP;
+    else if (n > 0 && node->kids[0]->kind == NODE_SYMBOL)
+        node->op = (uint8_t)op_from_sym(node->kids[0]->sym);
+    if (node->op == OP_FILTER)
+        node->flags |= NODE_FLAG_HAS_FILTER;
+    for (size_t k = 0; k < n; k++)
+        node->flags |= node->kids[k]->flags & NODE_FLAG_HAS_FILTER;
+    *out = node;
+    return ALC_OK;
+}
+
+static alc_status parse_expr(parser *p, int depth, alc_node **out)
+{
+    if (depth > MAX_DEPTH) {
+        char lim[32];
+        snprintf(lim, sizeof lim, "%d", MAX_DEPTH);
+        return syntax_error(p, p->line, cur_col(p), "Nesting too deep: the limit is %s levels", lim);
+    }
+    if (depth > p->max_depth)
+        p->max_depth = depth;
+    alc_status st = skip_blank(p);
+    if (st != ALC_OK)
+        return st;
+    if (p->pos >= p->len)
+        return syntax_error(p, p->line, cur_col(p), "Expected an expression, found end of file%s", "");
+    const char *s = p->src + p->pos;
+    size_t left = p->len - p->pos;
+    unsigned char c = (unsigned char)s[0];
+    int line = p->line, col = cur_col(p);
+    if (c == '"')
+        return lex_string(p, out);
+    if (c == '(' || c == '[' || c == '{')
+        return parse_list(p, depth, out);
+    if (c == ')' || c == ']' || c == '}') {
+        char what[8] = {(char)c, 0};
+        return syntax_error(p, line, col, "Unexpected closing bracket '%s'", what);
+    }
+    /* numbers: FLOAT -?\d+\.\d+ then INTEGER -?\d+ */
+    size_t i = (c == '-') ? 1 : 0;
+    if (i < left && is_digit(s[i])) {
+        while (i < left && is_digit(s[i]))
+            i++;
+        if (i + 1 < left && s[i] == '.' && is_digit(s[i + 1])) {
+            i++;
+            while (i < left && is_digit(s[i]))
+                i++;
+        }
+        alc_node *n = new_node(p, NODE_NUMBER, line, col);
+        if (!n)
+            return p->err->code;
+        char tmp[128];
+        if (i >= sizeof tmp)
+            return syntax_error(p, line, col, "Number literal too long (more than 127 characters)%s", "");
+        memcpy(tmp, s, i);
+        tmp[i] = '\0';
+        n->num = strtod(tmp, NULL);
+        char text[256];
+        /* str(Decimal(token)) is the token itself unless it has leading
+         * zeros or is small enough for scientific notation */
+        size_t d0 = tmp[0] == '-' ? 1 : 0;
+        int plain = tmp[d0] != '0' || tmp[d0 + 1] != '.' ? tmp[d0] != '0' || i == d0 + 1
+                                                          : strncmp(tmp + d0 + 2, "000000", 6) != 0;
+        if (plain)
+            memcpy(text, tmp, i + 1);
+        else
+            decimal_text(tmp, i, text, sizeof text);
+        n->sym = intern_token(p, text, strlen(text));
+        if (!n->sym)
+            return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
+        p->pos += i; /* ASCII, no newline */
+        *out = n;
+        return ALC_OK;
+    }
+    /* KEYWORD :[a-zA-Z_][a-zA-Z0-9_-]*  then SYMBOL */
+    size_t len = 0;
+    if (c == ':' && left > 1 && (is_alpha(s[1]) || s[1] == '_')) {
+        len = 2;
+        while (len < left && is_keyword_char(s[len]))
+            len++;
+    } else if (is_symbol_start(c)) {
+        len = 1;
+        while (len < left && is_symbol_char(s[len]))
+            len++;
+    }
+    if (len == 0) {
+        char what[16];
+        if (c >= 0x20 && c < 0x7F)
+            snprintf(what, sizeof what, "'%c'", c);
+        else
+            snprintf(what, sizeof what, "byte 0x%02X", c);
+        if (c == 0xEF && left >= 3 && (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
+            return syntax_error(p, line, col, "Unexpected character: a UTF-8 byte order mark (BOM)%s; save the file without BOM", "");
+        return syntax_error(p, line, col, "Unexpected character %s", what);
+    }
+    alc_node *n = new_node(p, NODE_SYMBOL, line, col);
+    if (!n)
+        return p->err->code;
+    n->sym = intern_token(p, s, len);
+    if (!n->sym)
+        return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
+    p->pos += len; /* ASCII, no newline */
+    *out = n;
+    return ALC_OK;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+alc_status alc_program_parse(const char *path, const char *text, size_t len,
+                             alc_program **out, alc_error *err)
+{
+    *out = NULL;
+    if (!path)
+        path = "<input>";
+    if (len > MAX_SOURCE_BYTES)
+        return alc_fail_at(err, ALC_ERR_LIMIT, path, 0, 0,
+                           "strategy file is %zu bytes; the limit is 10 MiB", len);
+    alc_program *prog = calloc(1, sizeof *prog);
+    if (!prog)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    alc_arena_init(&prog->arena, len < 16384 ? 16384 : len * 2);
+    prog->path = strdup(path);
+    prog->source_size = len;
+    parser p = {.src = text, .len = len, .line = 1, .path = path,
+                .arena = &prog->arena, .err = err};
+    alc_status st = prog->path ? ALC_OK : alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    if (st == ALC_OK)
+        st = skip_blank(&p);
+    if (st == ALC_OK && p.pos >= p.len)
+        st = syntax_error(&p, 1, 1, "Empty program: expected one expression%s", "");
+    if (st == ALC_OK)
+        st = parse_expr(&p, 0, &prog->root);
+    if (st == ALC_OK)
+        st = skip_blank(&p);
+    if (st == ALC_OK && p.pos < p.len)
+        st = syntax_error(&p, p.line, cur_col(&p),
+                          "Unexpected content after the end of the program%s (a file holds exactly one expression)", "");
+    free(p.stack);
+    if (st != ALC_OK) {
+        alc_program_free(prog);
+        return st;
+    }
+    prog->node_count = p.nodes;
+    prog->max_depth = p.max_depth;
+    /* name: (defsymphony "Name" ...) else the file's base name */
+    const alc_node *r = prog->root;
+    if (r->kind == NODE_LIST && r->op == OP_DEFSYMPHONY && r->n > 1 && r->kids[1]->kind == NODE_STRING)
+        prog->name = strdup(r->kids[1]->sym->s);
+    else
+        prog->name = strdup(base_name(path));
+    if (!prog->name) {
+        alc_program_free(prog);
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    }
+    *out = prog;
+    return ALC_OK;
+}
+
+alc_status alc_program_load(const char *path, alc_program **out, alc_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "cannot open strategy file: %s", strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 65536;
+            if (cap > MAX_SOURCE_BYTES + 65536u) {
+                fclose(f);
+                free(buf);
+                return alc_fail_at(err, ALC_ERR_LIMIT, path, 0, 0,
+                                   "strategy file is larger than the 10 MiB limit");
+            }
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                fclose(f);
+                free(buf);
+                return alc_fail(err, ALC_ERR_NOMEM, "out of memory reading %s", path);
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    int read_error = ferror(f);
+    fclose(f);
+    if (read_error) {
+        free(buf);
+        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "read error");
+    }
+    alc_status st = alc_program_parse(path, buf ? buf : "", len, out, err);
+    free(buf);
+    return st;
+}
+
+void alc_program_free(alc_program *p)
+{
+    if (!p)
+        return;
+    alc_arena_free(&p->arena);
+    free(p->path);
+    free(p->name);
+    free(p);
+}
+
+const char *alc_program_name(const alc_program *p) { return p->name; }
+const char *alc_program_path(const alc_program *p) { return p->path; }
+size_t alc_program_source_size(const alc_program *p) { return p->source_size; }
+size_t alc_program_node_count(const alc_program *p) { return p->node_count; }

@@ -1,0 +1,226 @@
+/* Indicator cache.  Two kinds of entries:
+ *  - RSI and EMA run over all history from the first bar, so their value at
+ *    every date comes from one pass over the series: the whole output
+ *    series is computed once per (ticker, indicator, window) and read in
+ *    O(1) at any date.
+ *  - The other indicators see only a calendar period before the as-of date
+ *    (SPEC 6.1) and pandas' online rolling sums depend on where that period
+ *    starts, so a value is computed per (ticker, indicator, windows, date)
+ *    over at most a few hundred bars and memoised.
+ * Errors are not cached: they are cheap to recompute and carry messages. */
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alchemiser/indicators.h"
+
+typedef struct cache_key {
+    int32_t series;
+    int32_t ind;
+    int64_t w1, w2, w3;
+    int32_t day; /* INT32_MIN for whole-series entries */
+} cache_key;
+
+typedef struct cache_entry {
+    cache_key key;
+    int used;
+    double value;
+    double *series_values; /* whole-series entries: one value per bar */
+} cache_entry;
+
+struct alc_indicator_cache {
+    const alc_market *market;
+    cache_entry *slots;
+    size_t cap, count;
+};
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return h;
+}
+
+static uint64_t key_hash(const cache_key *k)
+{
+    uint64_t h = (uint64_t)(uint32_t)k->series;
+    h = mix(h, (uint64_t)k->ind);
+    h = mix(h, (uint64_t)k->w1);
+    h = mix(h, (uint64_t)k->w2);
+    h = mix(h, (uint64_t)k->w3);
+    h = mix(h, (uint64_t)(uint32_t)k->day);
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+static int key_eq(const cache_key *a, const cache_key *b)
+{
+    return a->series == b->series && a->ind == b->ind && a->w1 == b->w1 && a->w2 == b->w2 &&
+           a->w3 == b->w3 && a->day == b->day;
+}
+
+alc_indicator_cache *alc_indicator_cache_new(const alc_market *m)
+{
+    alc_indicator_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->market = m;
+    c->cap = 1024;
+    c->slots = calloc(c->cap, sizeof *c->slots);
+    if (!c->slots) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void alc_indicator_cache_free(alc_indicator_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->cap; i++) {
+        free(c->slots[i].series_values);
+    }
+    free(c->slots);
+    free(c);
+}
+
+static cache_entry *find_slot(alc_indicator_cache *c, const cache_key *k)
+{
+    size_t i = key_hash(k) & (c->cap - 1);
+    while (c->slots[i].used && !key_eq(&c->slots[i].key, k))
+        i = (i + 1) & (c->cap - 1);
+    return &c->slots[i];
+}
+
+static int grow(alc_indicator_cache *c)
+{
+    size_t cap = c->cap * 2;
+    cache_entry *old = c->slots;
+    size_t old_cap = c->cap;
+    cache_entry *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return -1;
+    c->slots = slots;
+    c->cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].used)
+            *find_slot(c, &old[i].key) = old[i];
+    free(old);
+    return 0;
+}
+
+/* Insert a new entry for k (not present).  NULL when out of memory. */
+static cache_entry *insert(alc_indicator_cache *c, const cache_key *k)
+{
+    if ((c->count + 1) * 4 > c->cap * 3 && grow(c) != 0)
+        return NULL;
+    cache_entry *e = find_slot(c, k);
+    e->key = *k;
+    e->used = 1;
+    c->count++;
+    return e;
+}
+
+/* Whole-history RSI / EMA output series for one ticker. */
+static alc_status whole_series(alc_indicator_cache *c, const alc_series *s, int series_index,
+                               const alc_indicator_args *a, cache_entry **out, alc_error *err)
+{
+    cache_key k = {series_index, (int32_t)a->ind, a->w1, 0, 0, INT32_MIN};
+    cache_entry *e = find_slot(c, &k);
+    if (e->used) {
+        *out = e;
+        return ALC_OK;
+    }
+    int n = s->n;
+    double *vals = malloc((size_t)(n > 0 ? n : 1) * sizeof *vals);
+    if (!vals)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    const double *p = s->close;
+    long w = a->w1;
+    if (a->ind == ALC_IND_RSI) {
+        /* SPEC 6.3 incrementally: the same operations as the kernel. */
+        double com = (1.0 - 1.0 / (double)w) / (1.0 / (double)w);
+        double alpha = 1.0 / (1.0 + com), f = 1.0 - alpha;
+        double g = 0.0, l = 0.0;
+        for (int i = 0; i < n; i++) {
+            if (i > 0) {
+                double d = p[i] - p[i - 1];
+                double gi = d > 0 ? d : 0.0;
+                double li = d < 0 ? -d : -0.0;
+                if (g != gi)
+                    g = (f * g + alpha * gi) / (f + alpha);
+                if (l != li)
+                    l = (f * l + alpha * li) / (f + alpha);
+            }
+            if (i + 1 < w)
+                vals[i] = 50.0;
+            else if (l == 0)
+                vals[i] = g > 0 ? 100.0 : 50.0;
+            else
+                vals[i] = 100.0 - 100.0 / (1.0 + g / l);
+        }
+    } else {
+        double com = ((double)w - 1.0) / 2.0;
+        double alpha = 1.0 / (1.0 + com), f = 1.0 - alpha;
+        double y = n > 0 ? p[0] : 0;
+        for (int i = 0; i < n; i++) {
+            if (i > 0 && y != p[i])
+                y = (f * y + alpha * p[i]) / (f + alpha);
+            vals[i] = y; /* masked (error) where i + 1 < w: checked by the caller */
+        }
+    }
+    /* insertion may rehash: look the slot up again */
+    e = insert(c, &k);
+    if (!e) {
+        free(vals);
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    }
+    e->series_values = vals;
+    *out = e;
+    return ALC_OK;
+}
+
+alc_status alc_indicator_value(alc_indicator_cache *c, int series_index, alc_day as_of,
+                               const alc_indicator_args *a, double *out, alc_error *err)
+{
+    const alc_series *s = &c->market->series[series_index];
+    int e = alc_series_last_at_or_before(s, as_of);
+    if (a->ind == ALC_IND_RSI || a->ind == ALC_IND_EMA) {
+        if (a->w1 <= 0)
+            return alc_fail(err, ALC_ERR_VALUE, "%s: window must be positive", alc_indicator_name(a->ind));
+        if (e < 0)
+            return alc_fail(err, ALC_ERR_MARKET, "No market data available for %s", s->ticker);
+        cache_entry *ce = NULL;
+        alc_status st = whole_series(c, s, series_index, a, &ce, err);
+        if (st != ALC_OK)
+            return st;
+        if (a->ind == ALC_IND_EMA && e + 1 < a->w1)
+            return alc_fail(err, ALC_ERR_EVAL, "No EMA available for %s window=%ld", s->ticker, a->w1);
+        *out = ce->series_values[e];
+        return ALC_OK;
+    }
+    cache_key k = {series_index, (int32_t)a->ind, a->w1, a->w2,
+                   a->w3, as_of};
+    cache_entry *ce = find_slot(c, &k);
+    if (ce->used) {
+        *out = ce->value;
+        return ALC_OK;
+    }
+    int days = alc_indicator_period_days(a);
+    int start = alc_series_first_after(s, (alc_day)(as_of - days));
+    int n = e >= start ? e - start + 1 : 0;
+    double v;
+    alc_status st = alc_kernel(a, s->close + start, n, s->ticker, &v, err);
+    if (st != ALC_OK)
+        return st;
+    ce = insert(c, &k);
+    if (!ce)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    ce->value = v;
+    *out = v;
+    return ALC_OK;
+}

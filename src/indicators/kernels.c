@@ -1,0 +1,431 @@
+/* Indicator kernels: the reference engine's pandas computations, operation
+ * for operation, so that every indicator value is the same double and every
+ * decision (comparison, ranking) comes out the same.  See SPEC 6.2-6.13.
+ * Build with -ffp-contract=off: a fused multiply-add would change bits. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "alchemiser/indicators.h"
+
+static const char *const names[ALC_IND_COUNT] = {
+    "rsi", "current-price", "moving-average-price", "moving-average-return",
+    "cumulative-return", "exponential-moving-average-price", "stdev-return",
+    "stdev-price", "max-drawdown", "percentage-price-oscillator",
+    "percentage-price-oscillator-signal",
+};
+
+const char *alc_indicator_name(alc_indicator ind)
+{
+    return (ind >= 0 && ind < ALC_IND_COUNT) ? names[ind] : "?";
+}
+
+/* ---- pandas rolling mean (aggregations.pyx roll_mean) ----------------- */
+
+double alc_rolling_mean_last(const double *x, int n, int w)
+{
+    if (n <= 0 || w <= 0)
+        return NAN;
+    double sum = 0, comp_add = 0, comp_rem = 0, prev = 0;
+    long nobs = 0, neg = 0, same = 0;
+    for (int i = 0; i < n; i++) {
+        int s = i + 1 - w > 0 ? i + 1 - w : 0;
+        int prev_end = i; /* end of the previous window (exclusive) */
+        if (i == 0 || s >= prev_end) {
+            /* fresh window */
+            prev = x[s];
+            same = 0;
+            sum = comp_add = comp_rem = 0;
+            nobs = neg = 0;
+            for (int j = s; j <= i; j++) {
+                double v = x[j];
+                if (v != v)
+                    continue;
+                nobs++;
+                double y = v - comp_add, t = sum + y;
+                comp_add = t - sum - y;
+                sum = t;
+                if (signbit(v))
+                    neg++;
+                if (v == prev)
+                    same++;
+                else
+                    same = 1;
+                prev = v;
+            }
+        } else {
+            int prev_start = (i - w > 0) ? i - w : 0;
+            for (int j = prev_start; j < s; j++) {
+                double v = x[j];
+                if (v != v)
+                    continue;
+                nobs--;
+                double y = -v - comp_rem, t = sum + y;
+                comp_rem = t - sum - y;
+                sum = t;
+                if (signbit(v))
+                    neg--;
+            }
+            double v = x[i];
+            if (v == v) {
+                nobs++;
+                double y = v - comp_add, t = sum + y;
+                comp_add = t - sum - y;
+                sum = t;
+                if (signbit(v))
+                    neg++;
+                if (v == prev)
+                    same++;
+                else
+                    same = 1;
+                prev = v;
+            }
+        }
+    }
+    if (nobs < w || nobs <= 0)
+        return NAN;
+    double r = sum / (double)nobs;
+    if (same >= nobs)
+        r = prev;
+    else if (neg == 0 && r < 0)
+        r = 0;
+    else if (neg == nobs && r > 0)
+        r = 0;
+    return r;
+}
+
+/* ---- pandas rolling variance (roll_var) ------------------------------- */
+
+typedef struct var_state {
+    double mean, ssq, comp_add, comp_rem, prev;
+    long nobs, same;
+} var_state;
+
+static void var_add(var_state *st, double v)
+{
+    if (v != v)
+        return;
+    if (v == st->prev)
+        st->same++;
+    else
+        st->same = 1;
+    st->prev = v;
+    st->nobs++;
+    double prev_mean = st->mean - st->comp_add;
+    double y = v - st->comp_add;
+    double t = y - st->mean;
+    st->comp_add = t + st->mean - y;
+    st->mean = st->mean + t / (double)st->nobs;
+    st->ssq += (v - prev_mean) * (v - st->mean);
+}
+
+static void var_remove(var_state *st, double v)
+{
+    if (v != v)
+        return;
+    st->nobs--;
+    if (st->nobs) {
+        double prev_mean = st->mean - st->comp_rem;
+        double y = v - st->comp_rem;
+        double t = y - st->mean;
+        st->comp_rem = t + st->mean - y;
+        st->mean = st->mean - t / (double)st->nobs;
+        st->ssq -= (v - prev_mean) * (v - st->mean);
+    } else {
+        st->mean = 0;
+        st->ssq = 0;
+    }
+}
+
+double alc_rolling_var_last(const double *x, int n, int w, int ddof)
+{
+    if (n <= 0 || w <= 0)
+        return NAN;
+    var_state st = {0};
+    for (int i = 0; i < n; i++) {
+        int s = i + 1 - w > 0 ? i + 1 - w : 0;
+        if (i == 0 || s >= i) {
+            st = (var_state){0};
+            st.prev = x[s];
+            for (int j = s; j <= i; j++)
+                var_add(&st, x[j]);
+        } else {
+            int prev_start = (i - w > 0) ? i - w : 0;
+            for (int j = prev_start; j < s; j++)
+                var_remove(&st, x[j]);
+            var_add(&st, x[i]);
+        }
+    }
+    long minp = w > 1 ? w : 1;
+    if (st.nobs < minp || st.nobs <= ddof)
+        return NAN;
+    if (st.nobs == 1 || st.same >= st.nobs)
+        return 0.0;
+    return st.ssq / (double)(st.nobs - ddof);
+}
+
+/* ---- pandas ewm(adjust=False).mean() ---------------------------------- */
+
+void alc_ewm_series(const double *x, int n, double com, double *out)
+{
+    if (n <= 0)
+        return;
+    const double alpha = 1.0 / (1.0 + com);
+    const double old_wt_factor = 1.0 - alpha;
+    const double new_wt = alpha;
+    double weighted = x[0];
+    double old_wt = 1.0;
+    out[0] = weighted;
+    for (int i = 1; i < n; i++) {
+        double cur = x[i];
+        int is_obs = cur == cur;
+        if (weighted == weighted) {
+            /* ignore_na=False: a NaN still decays the old weight */
+            old_wt *= old_wt_factor;
+            if (is_obs) {
+                if (weighted != cur) {
+                    weighted = old_wt * weighted + new_wt * cur;
+                    weighted /= (old_wt + new_wt);
+                }
+                old_wt = 1.0;
+            }
+        } else if (is_obs) {
+            weighted = cur;
+        }
+        out[i] = weighted;
+    }
+}
+
+/* com for ewm(alpha=a) and ewm(span=s), as pandas derives them. */
+static double com_from_alpha(double a) { return (1.0 - a) / a; }
+static double com_from_span(double s) { return (s - 1.0) / 2.0; }
+
+/* ---- kernels ----------------------------------------------------------- */
+
+static alc_status window_error(alc_error *err, const alc_indicator_args *a)
+{
+    return alc_fail(err, ALC_ERR_VALUE, "%s: window must be positive", alc_indicator_name(a->ind));
+}
+
+/* RSI over all bars (SPEC 6.3): EWM of gains and losses seeded with 0. */
+static double rsi_value(const double *p, int n, long w)
+{
+    if (n < w)
+        return 50.0;
+    double com = com_from_alpha(1.0 / (double)w);
+    double alpha = 1.0 / (1.0 + com), f = 1.0 - alpha;
+    double g = 0.0, l = 0.0;
+    for (int i = 1; i < n; i++) {
+        double d = p[i] - p[i - 1];
+        double gi = d > 0 ? d : 0.0;
+        double li = d < 0 ? -d : -0.0;
+        if (g != gi)
+            g = (f * g + alpha * gi) / (f + alpha);
+        if (l != li)
+            l = (f * l + alpha * li) / (f + alpha);
+    }
+    if (l == 0)
+        return g > 0 ? 100.0 : 50.0;
+    return 100.0 - 100.0 / (1.0 + g / l);
+}
+
+static double ema_value(const double *p, int n, long w)
+{
+    double com = com_from_span((double)w);
+    double alpha = 1.0 / (1.0 + com), f = 1.0 - alpha;
+    double y = p[0];
+    for (int i = 1; i < n; i++)
+        if (y != p[i])
+            y = (f * y + alpha * p[i]) / (f + alpha);
+    return y;
+}
+
+static alc_status ppo_value(const alc_indicator_args *a, const double *p, int n,
+                            const char *ticker, double *out, alc_error *err)
+{
+    long s = a->w1, l = a->w2, sm = a->ind == ALC_IND_PPO_SIGNAL ? a->w3 : 9;
+    if (s <= 0 || l <= 0 || sm <= 0)
+        return window_error(err, a);
+    if (s >= l)
+        return alc_fail(err, ALC_ERR_EVAL, "%s: short window %ld must be below long window %ld",
+                        alc_indicator_name(a->ind), s, l);
+    if (a->ind == ALC_IND_PPO ? n < l : n < l + sm) {
+        *out = 0.0;
+        return ALC_OK;
+    }
+    double *es = malloc(3 * (size_t)n * sizeof *es);
+    if (!es)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    double *el = es + n, *ppo = el + n;
+    alc_ewm_series(p, n, com_from_span((double)s), es);
+    alc_ewm_series(p, n, com_from_span((double)l), el);
+    for (int i = 0; i < n; i++)
+        ppo[i] = i < l - 1 ? NAN : 100.0 * (es[i] - el[i]) / el[i];
+    double v;
+    if (a->ind == ALC_IND_PPO) {
+        v = ppo[n - 1];
+    } else {
+        alc_ewm_series(ppo, n, com_from_span((double)sm), es);
+        v = (n - 1 < l + sm - 2) ? NAN : es[n - 1];
+    }
+    free(es);
+    if (v != v)
+        return alc_fail(err, ALC_ERR_EVAL, "No %s available for %s", alc_indicator_name(a->ind), ticker);
+    *out = v;
+    return ALC_OK;
+}
+
+/* pct_change of p into r (r[0] = NaN), optionally scaled. */
+static double *returns_of(const double *p, int n, double scale)
+{
+    double *r = malloc((size_t)(n > 0 ? n : 1) * sizeof *r);
+    if (!r)
+        return NULL;
+    r[0] = NAN;
+    for (int i = 1; i < n; i++) {
+        r[i] = p[i] / p[i - 1] - 1.0;
+        if (scale != 1.0)
+            r[i] = r[i] * scale;
+    }
+    return r;
+}
+
+alc_status alc_kernel(const alc_indicator_args *a, const double *p, int n,
+                      const char *ticker, double *out, alc_error *err)
+{
+    long w = a->w1;
+    if (a->ind != ALC_IND_CURRENT_PRICE && a->ind != ALC_IND_PPO && a->ind != ALC_IND_PPO_SIGNAL && w <= 0)
+        return window_error(err, a);
+    if (n <= 0)
+        return alc_fail(err, ALC_ERR_MARKET, "No market data available for %s", ticker);
+    switch (a->ind) {
+    case ALC_IND_RSI:
+        *out = rsi_value(p, n, w);
+        return ALC_OK;
+    case ALC_IND_CURRENT_PRICE:
+        *out = p[n - 1];
+        return ALC_OK;
+    case ALC_IND_SMA: {
+        if (n < w)
+            return alc_fail(err, ALC_ERR_EVAL, "Insufficient data for %s: need %ld bars, have %d bars",
+                            ticker, w, n);
+        double v = alc_rolling_mean_last(p, n, (int)w);
+        if (v != v)
+            return alc_fail(err, ALC_ERR_EVAL, "No moving average available for %s window=%ld", ticker, w);
+        *out = v;
+        return ALC_OK;
+    }
+    case ALC_IND_EMA:
+        if (n < w)
+            return alc_fail(err, ALC_ERR_EVAL, "No EMA available for %s window=%ld", ticker, w);
+        *out = ema_value(p, n, w);
+        return ALC_OK;
+    case ALC_IND_MAR:
+    case ALC_IND_STDEV_RETURN: {
+        if (n < w) {
+            *out = 0.0;
+            return ALC_OK;
+        }
+        int is_std = a->ind == ALC_IND_STDEV_RETURN;
+        double *r = returns_of(p, n, is_std ? 100.0 : 1.0);
+        if (!r)
+            return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+        double v;
+        if (is_std) {
+            v = alc_rolling_var_last(r, n, (int)w, 0);
+            v = v != v ? v : (v < 0 ? 0.0 : sqrt(v)) * sqrt(252.0);
+        } else {
+            v = alc_rolling_mean_last(r, n, (int)w);
+            v = v * 100.0;
+        }
+        free(r);
+        if (v != v)
+            return alc_fail(err, ALC_ERR_EVAL, "No %s available for %s window=%ld",
+                            alc_indicator_name(a->ind), ticker, w);
+        *out = v;
+        return ALC_OK;
+    }
+    case ALC_IND_STDEV_PRICE: {
+        if (n < w) {
+            *out = 0.0;
+            return ALC_OK;
+        }
+        double v = alc_rolling_var_last(p, n, (int)w, 1);
+        if (v != v)
+            return alc_fail(err, ALC_ERR_EVAL, "No stdev-price available for %s window=%ld", ticker, w);
+        *out = v < 0 ? 0.0 : sqrt(v);
+        return ALC_OK;
+    }
+    case ALC_IND_CUMRET:
+        if (n <= w) {
+            *out = 0.0;
+            return ALC_OK;
+        }
+        *out = (p[n - 1] / p[n - 1 - w] - 1.0) * 100.0;
+        return ALC_OK;
+    case ALC_IND_MAX_DRAWDOWN: {
+        if (n < w) {
+            *out = 0.0;
+            return ALC_OK;
+        }
+        const double *x = p + (n - w);
+        double peak = x[0], worst = 0.0;
+        int first = 1;
+        for (long j = 0; j < w; j++) {
+            if (x[j] > peak)
+                peak = x[j];
+            double dd = x[j] / peak - 1.0;
+            if (first || dd < worst) {
+                worst = dd;
+                first = 0;
+            }
+        }
+        *out = -worst * 100.0;
+        return ALC_OK;
+    }
+    case ALC_IND_PPO:
+    case ALC_IND_PPO_SIGNAL:
+        return ppo_value(a, p, n, ticker, out, err);
+    case ALC_IND_COUNT:
+        break;
+    }
+    return alc_fail(err, ALC_ERR_INTERNAL, "unknown indicator %d", (int)a->ind);
+}
+
+/* SPEC 6.1: bars requested -> years -> calendar days. */
+int alc_indicator_period_days(const alc_indicator_args *a)
+{
+    double bars;
+    switch (a->ind) {
+    case ALC_IND_RSI:
+    case ALC_IND_EMA:
+        return 0;
+    case ALC_IND_SMA:
+    case ALC_IND_MAX_DRAWDOWN:
+        bars = a->w1 > 200 ? (double)a->w1 : 200.0;
+        break;
+    case ALC_IND_MAR:
+    case ALC_IND_STDEV_RETURN:
+    case ALC_IND_STDEV_PRICE:
+    case ALC_IND_CUMRET:
+        bars = a->w1 + 10 > 120 ? (double)(a->w1 + 10) : 120.0;
+        break;
+    case ALC_IND_CURRENT_PRICE:
+        bars = 1;
+        break;
+    case ALC_IND_PPO:
+    case ALC_IND_PPO_SIGNAL: {
+        long smooth = a->ind == ALC_IND_PPO_SIGNAL ? a->w3 : 9;
+        double b = (double)(a->w2 + smooth + 20);
+        bars = b > 100 ? b : 100.0;
+        break;
+    }
+    default:
+        return 0;
+    }
+    double years = ceil(ceil(1.1 * bars) / 252.0);
+    if (years < 1)
+        years = 1;
+    if (years > 200)
+        years = 200; /* more than any market holds; avoids overflow */
+    return (int)years * 365;
+}

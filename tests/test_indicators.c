@@ -1,0 +1,175 @@
+/* Indicator kernels on hand-computed series (SPEC 6). */
+#include <math.h>
+#include <string.h>
+
+#include "alc_test.h"
+#include "alchemiser/indicators.h"
+
+static double kernel(alc_indicator ind, long w, const double *p, int n, alc_status *st)
+{
+    alc_indicator_args a = {.ind = ind, .w1 = w};
+    alc_error err;
+    double v = NAN;
+    *st = alc_kernel(&a, p, n, "TEST", &v, &err);
+    return v;
+}
+
+static void test_rolling_mean(void)
+{
+    double x[5] = {1, 2, 3, 4, 5};
+    CU_ASSERT_DOUBLE_EQUAL(alc_rolling_mean_last(x, 5, 3), 4.0, 0);
+    CU_ASSERT(isnan(alc_rolling_mean_last(x, 2, 3)));
+    /* a run of equal values returns that value exactly (pandas' rule):
+     * a naive sum/n of 200 copies of 0.1 is not exactly 0.1 */
+    double c[200];
+    for (int i = 0; i < 200; i++)
+        c[i] = 0.1;
+    CU_ASSERT(alc_rolling_mean_last(c, 200, 200) == 0.1);
+    double naive = 0;
+    for (int i = 0; i < 200; i++)
+        naive += c[i];
+    CU_ASSERT(naive / 200 != 0.1);
+    /* NaN at the head (pct_change) is skipped */
+    double r[4] = {NAN, 1, 2, 3};
+    CU_ASSERT_DOUBLE_EQUAL(alc_rolling_mean_last(r, 4, 3), 2.0, 0);
+    CU_ASSERT(isnan(alc_rolling_mean_last(r, 3, 3)));
+}
+
+static void test_rolling_var(void)
+{
+    double x[4] = {1, 2, 3, 4};
+    CU_ASSERT_DOUBLE_EQUAL(alc_rolling_var_last(x, 4, 4, 1), 5.0 / 3.0, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(alc_rolling_var_last(x, 4, 4, 0), 1.25, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(alc_rolling_var_last(x, 4, 2, 0), 0.25, 1e-15);
+    double c[50];
+    for (int i = 0; i < 50; i++)
+        c[i] = i < 20 ? 1.0 + i : 0.3;
+    CU_ASSERT(alc_rolling_var_last(c, 50, 10, 0) == 0.0); /* exactly 0, not 1e-30 */
+    CU_ASSERT(isnan(alc_rolling_var_last(x, 1, 1, 1)));    /* nobs <= ddof */
+}
+
+static void test_ewm(void)
+{
+    double x[3] = {1, 2, 2}, y[4];
+    alc_ewm_series(x, 3, 1.0, y); /* alpha 0.5 */
+    CU_ASSERT_DOUBLE_EQUAL(y[0], 1.0, 0);
+    CU_ASSERT_DOUBLE_EQUAL(y[1], 1.5, 0);
+    CU_ASSERT_DOUBLE_EQUAL(y[2], 1.75, 0);
+    double h[4] = {NAN, NAN, 4, 8};
+    alc_ewm_series(h, 4, 1.0, y);
+    CU_ASSERT(isnan(y[1]));
+    CU_ASSERT_DOUBLE_EQUAL(y[2], 4.0, 0); /* the first observation seeds */
+    CU_ASSERT_DOUBLE_EQUAL(y[3], 6.0, 0);
+}
+
+static void test_rsi(void)
+{
+    alc_status st;
+    double p[3] = {1, 2, 1};
+    /* alpha 1/2: G = .5 then .25; L = 0 then .5 -> 100 - 100/1.5 */
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_RSI, 2, p, 3, &st), 100.0 - 100.0 / 1.5, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_RSI, 14, p, 3, &st), 50.0, 0); /* n < w */
+    double up[20], flat[20];
+    for (int i = 0; i < 20; i++) {
+        up[i] = 10 + i;
+        flat[i] = 7;
+    }
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_RSI, 10, up, 20, &st), 100.0, 0);
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_RSI, 10, flat, 20, &st), 50.0, 0);
+    kernel(ALC_IND_RSI, 0, p, 3, &st);
+    CU_ASSERT_EQUAL(st, ALC_ERR_VALUE);
+}
+
+static void test_short_data_rules(void)
+{
+    alc_status st;
+    double p[5] = {100, 110, 121, 110, 130};
+    /* moving-average-price: n < w is an error */
+    kernel(ALC_IND_SMA, 6, p, 5, &st);
+    CU_ASSERT_EQUAL(st, ALC_ERR_EVAL);
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_SMA, 5, p, 5, &st), 114.2, 1e-12);
+    /* exponential-moving-average-price: n < w error */
+    kernel(ALC_IND_EMA, 6, p, 5, &st);
+    CU_ASSERT_EQUAL(st, ALC_ERR_EVAL);
+    /* moving-average-return and stdev-return: n < w -> 0, n == w -> error */
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_MAR, 6, p, 5, &st), 0.0, 0);
+    CU_ASSERT_EQUAL(st, ALC_OK);
+    kernel(ALC_IND_MAR, 5, p, 5, &st);
+    CU_ASSERT_EQUAL(st, ALC_ERR_EVAL);
+    kernel(ALC_IND_STDEV_RETURN, 5, p, 5, &st);
+    CU_ASSERT_EQUAL(st, ALC_ERR_EVAL);
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_MAR, 2, p, 5, &st), ((130.0 / 110 - 1) + (110.0 / 121 - 1)) / 2 * 100, 1e-12);
+    /* cumulative-return: n <= w -> 0 */
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_CUMRET, 5, p, 5, &st), 0.0, 0);
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_CUMRET, 2, p, 3, &st), 21.0, 1e-12);
+    /* stdev-price: window 1 -> error; n < w -> 0 */
+    kernel(ALC_IND_STDEV_PRICE, 1, p, 5, &st);
+    CU_ASSERT_EQUAL(st, ALC_ERR_EVAL);
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_STDEV_PRICE, 9, p, 5, &st), 0.0, 0);
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_STDEV_PRICE, 2, p, 5, &st), sqrt(200.0), 1e-12);
+    /* stdev-return annualised percent: returns +10%, -10% -> std 10 */
+    double q[3] = {100, 110, 99};
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_STDEV_RETURN, 2, q, 3, &st), 10.0 * sqrt(252.0), 1e-9);
+}
+
+static void test_max_drawdown(void)
+{
+    alc_status st;
+    double p[4] = {100, 120, 90, 100};
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_MAX_DRAWDOWN, 4, p, 4, &st), 25.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(kernel(ALC_IND_MAX_DRAWDOWN, 9, p, 4, &st), 0.0, 0);
+    double up[3] = {1, 2, 3};
+    double v = kernel(ALC_IND_MAX_DRAWDOWN, 3, up, 3, &st);
+    CU_ASSERT(v == 0.0 && signbit(v)); /* -0.0, as the reference */
+}
+
+static void test_ppo(void)
+{
+    alc_status st;
+    alc_error err;
+    double p[60];
+    for (int i = 0; i < 60; i++)
+        p[i] = 100 + i;
+    alc_indicator_args a = {.ind = ALC_IND_PPO, .w1 = 12, .w2 = 26};
+    double v;
+    CU_ASSERT(alc_kernel(&a, p, 60, "T", &v, &err) == ALC_OK);
+    CU_ASSERT(v > 0); /* rising prices: short EMA above long EMA */
+    CU_ASSERT(alc_kernel(&a, p, 20, "T", &v, &err) == ALC_OK && v == 0.0); /* n < long */
+    a.w1 = 26;
+    CU_ASSERT(alc_kernel(&a, p, 60, "T", &v, &err) == ALC_ERR_EVAL); /* short >= long */
+    alc_indicator_args s = {.ind = ALC_IND_PPO_SIGNAL, .w1 = 12, .w2 = 26, .w3 = 9};
+    CU_ASSERT(alc_kernel(&s, p, 34, "T", &v, &err) == ALC_OK && v == 0.0); /* n < long + smooth */
+    CU_ASSERT(alc_kernel(&s, p, 60, "T", &v, &err) == ALC_OK && v > 0);
+    (void)st;
+}
+
+static void test_periods(void)
+{
+    alc_indicator_args a = {.ind = ALC_IND_SMA, .w1 = 200};
+    CU_ASSERT_EQUAL(alc_indicator_period_days(&a), 365);
+    a.w1 = 229;
+    CU_ASSERT_EQUAL(alc_indicator_period_days(&a), 365);
+    a.w1 = 230;
+    CU_ASSERT_EQUAL(alc_indicator_period_days(&a), 730);
+    a.ind = ALC_IND_MAR;
+    a.w1 = 219;
+    CU_ASSERT_EQUAL(alc_indicator_period_days(&a), 365);
+    a.w1 = 220;
+    CU_ASSERT_EQUAL(alc_indicator_period_days(&a), 730);
+    a.ind = ALC_IND_RSI;
+    CU_ASSERT_EQUAL(alc_indicator_period_days(&a), 0);
+    a.ind = ALC_IND_CURRENT_PRICE;
+    CU_ASSERT_EQUAL(alc_indicator_period_days(&a), 365);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    ALC_ADD_SUITE("indicators", {"rolling mean (pandas online)", test_rolling_mean},
+                  {"rolling variance", test_rolling_var}, {"ewm adjust=False", test_ewm},
+                  {"rsi", test_rsi}, {"short-data rules", test_short_data_rules},
+                  {"max drawdown", test_max_drawdown}, {"ppo and signal", test_ppo},
+                  {"bar periods", test_periods});
+    return alc_test_run();
+}
