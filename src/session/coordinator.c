@@ -734,9 +734,11 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
     s->metrics.bytes_sent += (uint64_t)len * (uint64_t)(n_ranks - 1);
     s->metrics.ranks[0].bytes_sent += (uint64_t)len * (uint64_t)(n_ranks - 1);
     s->metrics.setup_seconds = alc_now_mono() - t0;
-    alc_log(ALC_LOG_INFO, "session %s: %d strategies in %d batches, %d rank(s), %s, as of %d",
+    char as_of_text[16];
+    alc_format_date(as_of, as_of_text);
+    alc_log(ALC_LOG_INFO, "session %s: %d strategies in %d batches, %d rank(s), %s, as of %s",
             s->id, job->n_strategies, s->n_batches, n_ranks, alc_scheduling_name(s->scheduling),
-            (int)as_of);
+            as_of_text);
 
     /* 3. dispatch and collect */
     int timed_out = 0;

@@ -441,7 +441,9 @@ alc_status alc_job_parse(const char *path, const char *text, size_t len,
         return alc_fail_at(err, ALC_ERR_JOB, path, 0, 0, "job file contains a NUL byte");
     }
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(job->text, len, &end, 1);
+    /* len + 1: the NUL terminator is part of the buffer, so that cJSON's
+     * "nothing after the value" check can see it. */
+    cJSON *root = cJSON_ParseWithLengthOpts(job->text, len + 1, &end, 1);
     if (!root) {
         int line, col;
         const char *at = end ? end : cJSON_GetErrorPtr();
