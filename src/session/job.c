@@ -209,15 +209,15 @@ static alc_status get_int(const alc_job *job, const cJSON *v, const char *key, i
     return ALC_OK;
 }
 
+/* dir/p, lexically normalised ("jobs/../out" -> "out"); p may be absolute. */
 static char *join_dir(const char *dir, const char *p)
 {
-    if (p[0] == '/')
-        return dup_str(p);
-    size_t n = strlen(dir) + strlen(p) + 2;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s/%s", dir, p);
-    return s;
+    char joined[PATH_MAX], norm[PATH_MAX];
+    if ((size_t)snprintf(joined, sizeof joined, "%s/%s", p[0] == '/' ? "" : dir, p) >= sizeof joined)
+        return NULL;
+    if (normalize_path(joined, norm, sizeof norm) != 0)
+        return NULL;
+    return dup_str(norm);
 }
 
 static alc_status parse_strategies(alc_job *job, const cJSON *arr, alc_error *err)
