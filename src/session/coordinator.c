@@ -259,7 +259,7 @@ static int pick(const coord *c, int r)
         if (fallback < 0)
             fallback = b;
     }
-    return c->n_workers == 1 ? fallback : -1;
+    return c->n_workers <= 1 ? fallback : -1;
 }
 
 static alc_status dispatch_idle(coord *c, alc_error *err)
@@ -769,8 +769,14 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
         s->status = ALC_SESSION_FAILED;
         snprintf(s->error_type, sizeof s->error_type, "%s", alc_status_name(c.fatal_err.code));
         alc_error_format(&c.fatal_err, s->error, sizeof s->error);
-    } else if (timed_out || s->completed < s->n_batches) {
+    } else if (timed_out) {
         describe_failures(s, 1);
+    } else if (s->completed < s->n_batches) {
+        /* cannot happen: every exit of the dispatch loops is covered above */
+        s->status = ALC_SESSION_FAILED;
+        snprintf(s->error_type, sizeof s->error_type, "InternalError");
+        snprintf(s->error, sizeof s->error, "dispatch ended with %d of %d batches accounted for",
+                 s->completed, s->n_batches);
     } else {
         int failed = 0;
         for (int i = 0; i < s->n_batches; i++)

@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# MPI signal session, end to end under a real mpirun.
+#
+#   session_tests.sh CASE ALCHEMISER MPIEXEC SOURCE_DIR WORKDIR
+#
+# CASE: determinism | hundred | thousand | errors | timeout | daily
+# Prints "N passed, N failed" and exits non-zero on any failure.
+#
+# Portfolio files are compared without their line 2, the "session" line,
+# which is the only part that changes between runs of the same job (ids,
+# times, rank count, batch size): everything else, weights printed with
+# %.17g included, must be byte-identical (docs/session.md).
+set -u
+CASE=$1 ALC=$2 MPIEXEC=$3 SRC=$4 T=$5
+MARKET=$SRC/tests/conformance/market
+CONF=$SRC/tests/conformance/strategies
+pass=0
+fail=0
+rm -rf "$T" && mkdir -p "$T" || exit 1
+cd "$T" || exit 1
+
+export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1}
+export OMPI_MCA_btl_base_warn_component_unused=0
+# mpirun waits ~2 s (SIGTERM then SIGKILL) after a rank exits non-zero: the
+# failure cases would spend most of their time there.
+export OMPI_MCA_odls_base_sigkill_timeout=0
+if [ "$(id -u)" -eq 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+unset ALC_LOG_LEVEL ALC_STRATEGIES_DIR
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+check() { # check DESCRIPTION TEST...
+    local what=$1; shift
+    if "$@"; then ok; else bad "$what"; fi
+}
+
+# run NP OUTFILE-PREFIX ARGS... : mpirun, stdout/stderr to PREFIX.out/.err, status in $rc
+run() {
+    local np=$1 pre=$2; shift 2
+    timeout 120 "$MPIEXEC" --oversubscribe -np "$np" "$ALC" run "$@" >"$pre.out" 2>"$pre.err"
+    rc=$?
+}
+expect_rc() { # expect_rc WANT PREFIX
+    if [ "$rc" -eq "$1" ]; then ok; else bad "$2: exit $rc, want $1"; cat "$2.err" "$2.out"; fi
+}
+has() { # has FILE TEXT
+    if grep -qF -- "$2" "$1"; then ok; else bad "'$2' not in $1:"; head -c 3000 "$1"; echo; fi
+}
+
+# The single session in DIR: sets h5, events, portfolio.
+session_files() {
+    local d=$1
+    h5=$(ls "$d"/*.h5 2>/dev/null | head -1)
+    events=${h5%.h5}.events.jsonl
+    portfolio=${h5%.h5}.portfolio.json
+    check "one snapshot in $d" test "$(ls "$d"/*.h5 2>/dev/null | wc -l)" -eq 1
+    check "no .partial left in $d" test "$(ls "$d"/*.partial 2>/dev/null | wc -l)" -eq 0
+}
+h5attr() { h5dump -a "/$2" "$1" | sed -n 's/^ *(0): //p' | tr -d '"'; }
+h5rows() { h5dump -H -d "$2" "$1" | sed -n 's/.*SIMPLE { ( \([0-9]*\) ).*/\1/p'; }
+counter() { # counter H5 NAME -> value of /metrics/counters row NAME
+    h5dump -d /metrics/counters "$1" | tr -d ' \n' | grep -o "\"$2\",[^,]*" | cut -d, -f2
+}
+nevents() { grep -c "\"event_type\":\"$2\"" "$1"; }
+strip_session() { grep -v '^  "session": ' "$1"; }
+
+# job JSON over FILES (relative to the job) with equal allocations
+write_job() { # write_job OUT EXTRA FILE...
+    local out=$1 extra=$2; shift 2
+    awk -v extra="$extra" -v market="$MARKET" 'BEGIN {
+        n = ARGC - 1
+        printf "{\n  \"market\": \"%s\",%s\n  \"strategies\": [\n", market, extra
+        for (i = 1; i <= n; i++)
+            printf "    {\"file\": \"%s\", \"allocation\": %.17g}%s\n", ARGV[i], 1.0 / n, i < n ? "," : ""
+        printf "  ]\n}\n"
+    }' "$@" >"$out"
+}
+
+# N small generated strategies s/gNNNN.clj over the conformance tickers
+gen_strategies() {
+    mkdir -p s
+    awk -v n="$1" 'BEGIN {
+        split("AGG BIL BND BSV DBC EDC GLD IEF KMLM PSQ QLD QQQ SH SHY SLV SOXL SOXS SPXL SPXU SPY SQQQ SVXY TECL TECS TLT TMF TMV TQQQ UGL UPRO UUP UVXY VIXM XLE XLF XLK XLP XLU XLV", t, " ")
+        for (i = 0; i < n; i++) {
+            f = sprintf("s/g%04d.clj", i)
+            a = t[i % 39 + 1]; b = t[(i * 7 + 3) % 39 + 1]; c = t[(i * 11 + 5) % 39 + 1]
+            printf "(defsymphony \"generated %d\" {:rebalance-frequency :daily}\n", i > f
+            printf "  (weight-equal [(if (> (rsi \"%s\" {:window %d}) 50)\n", a, 5 + i % 20 > f
+            printf "    [(weight-equal [(asset \"%s\") (asset \"%s\")])]\n", b, c > f
+            printf "    [(asset \"%s\")])]))\n", a > f
+            close(f)
+        }
+    }'
+}
+
+case_determinism() {
+    # 120 conformance strategies (c046 and c119 fail at 2025-12-31 by design),
+    # unequal allocations so that sums are not trivially exact.
+    mkdir -p s
+    for f in "$CONF"/c0*.clj "$CONF"/c1[01]*.clj "$CONF"/c12[01].clj; do
+        case $f in *c046.clj | *c119.clj) continue ;; esac
+        cp "$f" s/
+    done
+    check "120 strategies copied" test "$(ls s | wc -l)" -eq 120
+    ls s/*.clj | awk -v market="$MARKET" '{ f[NR] = $0 } END {
+        for (i = 1; i <= NR; i++) { w[i] = (i % 7) + 1; s += w[i] }
+        printf "{\n  \"market\": \"%s\",\n  \"as_of\": \"2025-12-31\",\n  \"strategies\": [\n", market
+        for (i = 1; i <= NR; i++)
+            printf "    {\"file\": \"%s\", \"allocation\": %.17g}%s\n", f[i], w[i] / s, i < NR ? "," : ""
+        printf "  ]\n}\n"
+    }' >job.json
+    local ref=""
+    for np in 1 2 3 4; do
+        for bs in 1 3 10; do
+            run "$np" "run-$np-$bs" job.json --batch-size "$bs" --out "o-$np-$bs"
+            expect_rc 0 "run-$np-$bs"
+            session_files "o-$np-$bs"
+            strip_session "$portfolio" >"p-$np-$bs.json"
+            if [ -z "$ref" ]; then
+                ref=p-$np-$bs.json
+                has "$ref" '"status": "COMPLETED"'
+            else
+                check "np=$np batch=$bs portfolio identical to $ref" cmp -s "$ref" "p-$np-$bs.json"
+            fi
+        done
+    done
+    for np in 2 3; do
+        run "$np" "static-$np" job.json --batch-size 3 --scheduling static --out "s-$np"
+        expect_rc 0 "static-$np"
+        session_files "s-$np"
+        check "static np=$np: scheduling recorded" test "$(h5attr "$h5" scheduling)" = static
+        strip_session "$portfolio" >"ps-$np.json"
+        check "static np=$np identical to dynamic" cmp -s "$ref" "ps-$np.json"
+    done
+    # the stdout table and output paths
+    has run-2-3.out "COMPLETED"
+    has run-2-3.out "TOTAL"
+    has run-2-3.out "Portfolio: o-2-3/sess-"
+}
+
+case_hundred() {
+    gen_strategies 100
+    write_job job.json ' "batch_size": 10, "output_dir": "out",' s/g*.clj
+    run 3 run job.json
+    expect_rc 0 run
+    session_files out
+    check "status COMPLETED" test "$(h5attr "$h5" status)" = COMPLETED
+    check "expected_batches 10" test "$(h5attr "$h5" expected_batches)" = 10
+    check "completed_batches 10" test "$(h5attr "$h5" completed_batches)" = 10
+    check "100 strategy results" test "$(h5rows "$h5" /strategies)" = 100
+    check "100 ok" test "$(h5dump -d /strategies "$h5" | grep -c '^ *"ok",$')" = 100
+    local groups total=0
+    groups=$(h5dump -n "$h5" | grep -c ' group *\/batches\/batch-[0-9]*-of-10$')
+    check "10 batch groups" test "$groups" = 10
+    for i in $(seq 1 10); do
+        total=$((total + $(h5rows "$h5" "/batches/batch-$i-of-10/signals")))
+    done
+    check "100 signals over the batch groups (none lost)" test "$total" = 100
+    check "10 requested events" test "$(nevents "$events" StrategyBatchRequested)" = 10
+    check "10 partial events" test "$(nevents "$events" PartialSignalGenerated)" = 10
+    check "1 aggregation event" test "$(nevents "$events" AggregationCompleted)" = 1
+    check "1 signal event" test "$(nevents "$events" SignalGenerated)" = 1
+    check "batches_received 10" test "$(counter "$h5" batches_received)" = 10
+    check "duplicates 0" test "$(counter "$h5" duplicates_ignored)" = 0
+    check "portfolio table" test "$(h5rows "$h5" /portfolio)" -gt 0
+    has "$portfolio" '"status": "COMPLETED"'
+    # every event line carries the envelope
+    check "event envelope" test "$(grep -c '"event_id":"evt-.*"schema_version":1,"timestamp":".*"session_id":"sess-.*"correlation_id":"corr-.*"causation_id":".*"payload":{' "$events")" = 22
+}
+
+case_thousand() {
+    gen_strategies 1000
+    write_job job.json ' "batch_size": 10, "output_dir": "out",' s/g*.clj
+    run 4 run job.json
+    expect_rc 0 run
+    session_files out
+    check "status COMPLETED" test "$(h5attr "$h5" status)" = COMPLETED
+    check "completed_batches 100" test "$(h5attr "$h5" completed_batches)" = 100
+    check "1000 strategy results" test "$(h5rows "$h5" /strategies)" = 1000
+    check "1000 ok" test "$(h5dump -d /strategies "$h5" | grep -c '^ *"ok",$')" = 1000
+    check "100 partial events" test "$(nevents "$events" PartialSignalGenerated)" = 100
+}
+
+case_errors() {
+    mkdir -p s
+    cp "$CONF/c000.clj" "$CONF/c001.clj" s/
+    printf '(defsymphony "x" {} (weight-equal [(asset "SPY") (asset "NOPE")]))\n' >s/missing_ticker.clj
+    # a valid strategy outside the job's folder, reachable through a symbolic link
+    rm -rf "$T.outside" && mkdir -p "$T.outside" && cp "$CONF/c002.clj" "$T.outside/evil.clj"
+    ln -s "$T.outside/evil.clj" s/link.clj
+
+    # refusals before any session: exit 2, clear message, no files
+    printf '{"market": "%s", "output_dir": "out", "strategies": [{"file": "s/c000.clj", "allocation": 0.5}, {"file": "s/c001.clj", "allocation": 0.4}]}\n' "$MARKET" >sum.json
+    run 2 sum sum.json
+    expect_rc 2 sum
+    has sum.err "allocations sum to 0.90000000000000002, not 1"
+    printf '{"market": "%s", "output_dir": "out", "strategies": [{"file": "s/nope.clj", "allocation": 1}]}\n' "$MARKET" >missing.json
+    run 2 missing missing.json
+    expect_rc 2 missing
+    has missing.err "strategy file 's/nope.clj' not found"
+    printf '{"market": "%s", "output_dir": "out", "strategies": [{"file": "../../etc/passwd", "allocation": 1}]}\n' "$MARKET" >escape.json
+    run 2 escape escape.json
+    expect_rc 2 escape
+    has escape.err "escapes the job folder"
+    printf '{"market": "%s", "output_dir": "out", "strategies": [{"file": "s/link.clj", "allocation": 1}]}\n' "$MARKET" >link.json
+    run 1 link link.json
+    expect_rc 2 link
+    has link.err "outside the job folder"
+    printf '{"market": "%s", "output_dir": "out", "strategies": [{"file": "/etc/passwd", "allocation": 1}]}\n' "$MARKET" >abs.json
+    run 2 abs abs.json
+    expect_rc 2 abs
+    has abs.err "is absolute"
+    check "no session for refused jobs" test ! -e out
+
+    # a ticker missing from the market: a FAILED session, readable snapshot
+    for np in 1 3; do
+        printf '{"market": "%s", "output_dir": "f%s", "batch_size": 1, "strategies": [{"file": "s/c000.clj", "allocation": 0.25}, {"file": "s/missing_ticker.clj", "allocation": 0.5}, {"file": "s/c001.clj", "allocation": 0.25}]}\n' "$MARKET" "$np" >ticker.json
+        run "$np" "ticker-$np" ticker.json
+        expect_rc 1 "ticker-$np"
+        has "ticker-$np.out" "FAILED"
+        has "ticker-$np.err" "NOPE"
+        session_files "f$np"
+        check "np=$np h5dump reads the failed snapshot" h5dump "$h5" >/dev/null
+        check "np=$np status FAILED" test "$(h5attr "$h5" status)" = FAILED
+        check "np=$np error_type BatchFailed" test "$(h5attr "$h5" error_type)" = BatchFailed
+        check "np=$np the good batches are recorded" test "$(h5dump -n "$h5" | grep -c ' group *\/batches\/batch-')" = 3
+        check "np=$np retried twice" test "$(counter "$h5" retries)" = 2
+        has "$events" '"event_type":"WorkflowFailed"'
+        has "$events" '"failed_batches":[{"batch_id":"batch-2-of-3","attempts":3,"dsl_files":["s/missing_ticker.clj"]'
+        has "$events" 'NOPE'
+        has "$portfolio" '"status": "FAILED"'
+        check "np=$np no consolidated signal event" test "$(nevents "$events" SignalGenerated)" = 0
+    done
+}
+
+case_timeout() {
+    gen_strategies 40
+    write_job job.json ' "batch_size": 1, "timeout_seconds": 0.001, "output_dir": "out",' s/g*.clj
+    run 2 run job.json
+    expect_rc 3 run
+    has run.out "TIMEOUT"
+    session_files out
+    check "status TIMEOUT" test "$(h5attr "$h5" status)" = TIMEOUT
+    check "h5dump reads it" h5dump "$h5" >/dev/null
+    has "$events" '"event_type":"WorkflowFailed"'
+    has "$events" '"missing_batches":["batch-'
+    has "$portfolio" '"status": "TIMEOUT"'
+}
+
+case_daily() {
+    # jobs/daily.json must list every file of strategies/, and run.
+    mkdir -p jobs data
+    cp "$SRC/jobs/daily.json" jobs/
+    cp -r "$SRC/strategies" .
+    for f in strategies/*.clj; do
+        has jobs/daily.json "\"../$f\""
+    done
+    check "daily.json lists exactly strategies/*.clj" \
+        test "$(grep -c '"file":' jobs/daily.json)" -eq "$(ls strategies/*.clj | wc -l)"
+    "$ALC" data synth --out data/market.h5 >/dev/null 2>&1
+    check "synthetic market" test -s data/market.h5
+    run 2 daily jobs/daily.json
+    expect_rc 0 daily
+    session_files out
+    has daily.out "COMPLETED"
+    check "status COMPLETED" test "$(h5attr "$h5" status)" = COMPLETED
+}
+
+"case_$CASE"
+echo "$CASE: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
