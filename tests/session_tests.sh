@@ -3,7 +3,7 @@
 #
 #   session_tests.sh CASE ALCHEMISER MPIEXEC SOURCE_DIR WORKDIR
 #
-# CASE: determinism | hundred | thousand | errors | timeout | daily
+# CASE: determinism | hundred | thousand | errors | timeout | daily | valgrind
 # Prints "N passed, N failed" and exits non-zero on any failure.
 #
 # Portfolio files are compared without their line 2, the "session" line,
@@ -266,6 +266,34 @@ case_daily() {
     session_files out
     has daily.out "COMPLETED"
     check "status COMPLETED" test "$(h5attr "$h5" status)" = COMPLETED
+}
+
+case_valgrind() {
+    # No leak and no memory error in our code on rank 0 (N=1 and N=2) and on
+    # a worker, for a completed and a failed session; Open MPI's own noise is
+    # suppressed (tests/valgrind-openmpi.supp).
+    if ! command -v valgrind >/dev/null; then
+        echo "valgrind not installed: skipped"
+        exit 77
+    fi
+    local vg="valgrind -q --num-callers=50 --leak-check=full --show-leak-kinds=definite,indirect,possible
+        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
+        --suppressions=$SRC/tests/valgrind-openmpi.supp"
+    [ -f /usr/share/openmpi/openmpi-valgrind.supp ] &&
+        vg="$vg --suppressions=/usr/share/openmpi/openmpi-valgrind.supp"
+    gen_strategies 30
+    printf '(defsymphony "x" {} (asset "NOPE"))\n' >s/bad.clj
+    write_job good.json ' "batch_size": 4, "output_dir": "out",' s/g*.clj
+    write_job failed.json ' "batch_size": 4, "max_retries": 1, "output_dir": "out",' s/g000*.clj s/bad.clj
+    for np in 1 2; do
+        timeout 120 "$MPIEXEC" --oversubscribe -np "$np" $vg "$ALC" run good.json >"vg-$np.out" 2>"vg-$np.err"
+        rc=$?
+        expect_rc 0 "vg-$np"
+        timeout 120 "$MPIEXEC" --oversubscribe -np "$np" $vg "$ALC" run failed.json --scheduling static \
+            >"vgf-$np.out" 2>"vgf-$np.err"
+        rc=$?
+        expect_rc 1 "vgf-$np"
+    done
 }
 
 "case_$CASE"

@@ -705,7 +705,9 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
         st = alc_events_open(s->events_path, s->id, s->correlation_id, &c.ev, err);
         if (st != ALC_OK) {
             alc_snapshot_abandon(c.snap);
-            remove(s->h5_path); /* nothing to keep: no session ran */
+            char partial[ALC_PATH_MAX + 16];
+            snprintf(partial, sizeof partial, "%s.partial", s->h5_path);
+            remove(partial); /* nothing to keep: no session ran */
         }
     }
     if (st != ALC_OK) {
