@@ -63,6 +63,15 @@ typedef struct alc_indicator_cache alc_indicator_cache;
 alc_indicator_cache *alc_indicator_cache_new(const alc_market *m);
 void alc_indicator_cache_free(alc_indicator_cache *c);
 
+/* Index of the last bar of series `series_index` on or before `day`, or -1:
+ * alc_series_last_at_or_before in O(1) through a per-series day table. */
+int alc_indicator_bar_at(alc_indicator_cache *c, int series_index, alc_day day);
+
+/* Daily returns close[j]/close[j-1] - 1 of a series in extended precision;
+ * NaN at j = 0 and after a zero close.  Owned by the cache; NULL when out
+ * of memory. */
+const long double *alc_indicator_returns(alc_indicator_cache *c, int series_index);
+
 /* Value of an indicator for market series `series_index` at `as_of`.
  * Errors: ALC_ERR_MARKET when no bar is visible in the period, the
  * kernel's errors otherwise.  Results are cached; caching never changes a

@@ -332,7 +332,8 @@ static alc_status push_in_progress(alc_engine *e, const alc_sym *name)
     return ALC_OK;
 }
 
-/* Daily return of holdings `prev` on day d (SPEC 7.6 step 6). */
+/* Daily return of holdings `prev` on day d (SPEC 7.6 step 6): 1 with *ret
+ * set, 0 when no held ticker has a return, -1 when out of memory. */
 static int holdings_return(alc_engine *e, const frag *prev, alc_day d, long double *ret)
 {
     long double num = 0, den = 0;
@@ -346,11 +347,13 @@ static int holdings_return(alc_engine *e, const frag *prev, alc_day d, long doub
             alc_error_clear(e->err); /* a ticker without data is skipped */
             continue;
         }
-        const alc_series *s = &e->market->series[series];
-        int j = alc_series_last_at_or_before(s, d);
-        if (j <= 0 || s->close[j - 1] == 0)
-            continue;
-        long double r = (long double)s->close[j] / (long double)s->close[j - 1] - 1.0L;
+        const long double *rets = alc_indicator_returns(e->cache, series);
+        if (!rets)
+            return -1;
+        int j = alc_indicator_bar_at(e->cache, series, d);
+        if (j <= 0 || isnan(rets[j]))
+            continue; /* the first bar, or a zero previous close */
+        long double r = rets[j];
         num += (long double)prev->w[i] * r;
         den += prev->w[i];
         any = 1;
@@ -499,7 +502,12 @@ static alc_status group_score(alc_engine *e, const alc_node *body, const alc_sym
             continue;
         }
         long double r;
-        if (holdings_return(e, prev, d, &r) && nret < (int)(sizeof returns / sizeof returns[0]))
+        int has_return = holdings_return(e, prev, d, &r);
+        if (has_return < 0) {
+            st = oom(e);
+            goto done;
+        }
+        if (has_return && nret < (int)(sizeof returns / sizeof returns[0]))
             returns[nret++] = r;
         if (today)
             prev = today;

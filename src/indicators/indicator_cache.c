@@ -34,6 +34,13 @@ struct alc_indicator_cache {
     const alc_market *market;
     cache_entry *slots;
     size_t cap, count;
+    /* per series, lazily: index of the last bar on or before each calendar
+     * day from the first bar to the last (O(1) instead of a binary search,
+     * which group scoring does for every held ticker and day) */
+    int32_t **bar_at;
+    /* per series, lazily: close[j] / close[j-1] - 1 in extended precision
+     * (the reference computes group returns in 28-digit decimals) */
+    long double **returns;
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -68,9 +75,19 @@ alc_indicator_cache *alc_indicator_cache_new(const alc_market *m)
     if (!c)
         return NULL;
     c->market = m;
+    c->bar_at = calloc((size_t)(m->n > 0 ? m->n : 1), sizeof *c->bar_at);
+    c->returns = calloc((size_t)(m->n > 0 ? m->n : 1), sizeof *c->returns);
+    if (!c->bar_at || !c->returns) {
+        free(c->bar_at);
+        free(c->returns);
+        free(c);
+        return NULL;
+    }
     c->cap = 1024;
     c->slots = calloc(c->cap, sizeof *c->slots);
     if (!c->slots) {
+        free(c->bar_at);
+        free(c->returns);
         free(c);
         return NULL;
     }
@@ -85,7 +102,55 @@ void alc_indicator_cache_free(alc_indicator_cache *c)
         free(c->slots[i].series_values);
     }
     free(c->slots);
+    for (int i = 0; i < c->market->n; i++) {
+        free(c->bar_at[i]);
+        free(c->returns[i]);
+    }
+    free(c->bar_at);
+    free(c->returns);
     free(c);
+}
+
+const long double *alc_indicator_returns(alc_indicator_cache *c, int series_index)
+{
+    long double *r = c->returns[series_index];
+    if (r)
+        return r;
+    const alc_series *s = &c->market->series[series_index];
+    r = malloc((size_t)(s->n > 0 ? s->n : 1) * sizeof *r);
+    if (!r)
+        return NULL;
+    r[0] = NAN;
+    for (int j = 1; j < s->n; j++)
+        r[j] = s->close[j - 1] == 0 ? (long double)NAN
+                                    : (long double)s->close[j] / (long double)s->close[j - 1] - 1.0L;
+    c->returns[series_index] = r;
+    return r;
+}
+
+int alc_indicator_bar_at(alc_indicator_cache *c, int series_index, alc_day day)
+{
+    const alc_series *s = &c->market->series[series_index];
+    if (s->n <= 0 || day < s->day[0])
+        return -1;
+    if (day >= s->day[s->n - 1])
+        return s->n - 1;
+    int32_t *t = c->bar_at[series_index];
+    if (!t) {
+        size_t span = (size_t)(s->day[s->n - 1] - s->day[0]) + 1;
+        t = malloc(span * sizeof *t);
+        if (!t)
+            return alc_series_last_at_or_before(s, day);
+        int j = 0;
+        for (size_t k = 0; k < span; k++) {
+            alc_day d = (alc_day)(s->day[0] + (alc_day)k);
+            while (j + 1 < s->n && s->day[j + 1] <= d)
+                j++;
+            t[k] = j;
+        }
+        c->bar_at[series_index] = t;
+    }
+    return t[day - s->day[0]];
 }
 
 static cache_entry *find_slot(alc_indicator_cache *c, const cache_key *k)
@@ -188,7 +253,7 @@ alc_status alc_indicator_value(alc_indicator_cache *c, int series_index, alc_day
                                const alc_indicator_args *a, double *out, alc_error *err)
 {
     const alc_series *s = &c->market->series[series_index];
-    int e = alc_series_last_at_or_before(s, as_of);
+    int e = alc_indicator_bar_at(c, series_index, as_of);
     if (a->ind == ALC_IND_RSI || a->ind == ALC_IND_EMA) {
         if (a->w1 <= 0)
             return alc_fail(err, ALC_ERR_VALUE, "%s: window must be positive", alc_indicator_name(a->ind));
@@ -211,7 +276,7 @@ alc_status alc_indicator_value(alc_indicator_cache *c, int series_index, alc_day
         return ALC_OK;
     }
     int days = alc_indicator_period_days(a);
-    int start = alc_series_first_after(s, (alc_day)(as_of - days));
+    int start = alc_indicator_bar_at(c, series_index, (alc_day)(as_of - days)) + 1;
     int n = e >= start ? e - start + 1 : 0;
     double v;
     alc_status st = alc_kernel(a, s->close + start, n, s->ticker, &v, err);
