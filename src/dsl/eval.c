@@ -1094,6 +1094,7 @@ alc_status alc_engine_eval(alc_engine *e, const alc_program *p, alc_day as_of,
     if (e->body_by_id)
         memset(e->body_by_id, 0, (size_t)e->body_by_id_cap * sizeof *e->body_by_id);
     alc_arena_reset(&e->arena);
+    alc_indicator_cache_set_horizon(e->cache, as_of);
     value root;
     alc_status st = eval_node(e, p->root, &root);
     if (st == ALC_OK)

@@ -41,6 +41,8 @@ struct alc_indicator_cache {
     /* per series, lazily: close[j] / close[j-1] - 1 in extended precision
      * (the reference computes group returns in 28-digit decimals) */
     long double **returns;
+    /* latest date worth computing ahead of a request (see set_horizon) */
+    alc_day horizon;
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -249,6 +251,77 @@ static alc_status whole_series(alc_indicator_cache *c, const alc_series *s, int 
     return ALC_OK;
 }
 
+void alc_indicator_cache_set_horizon(alc_indicator_cache *c, alc_day horizon)
+{
+    c->horizon = horizon;
+}
+
+static int is_rolling(alc_indicator ind)
+{
+    return ind == ALC_IND_SMA || ind == ALC_IND_MAR || ind == ALC_IND_STDEV_RETURN ||
+           ind == ALC_IND_STDEV_PRICE;
+}
+
+/* Bars an indicator sees at `day`: [*start, *start + *n). */
+static void period_bars(alc_indicator_cache *c, int series_index, alc_day day, int days, int *start, int *n)
+{
+    int e = alc_indicator_bar_at(c, series_index, day);
+    *start = alc_indicator_bar_at(c, series_index, (alc_day)(day - days)) + 1;
+    *n = e >= *start ? e - *start + 1 : 0;
+}
+
+/* On a miss of a rolling-window indicator at `as_of`, compute it together
+ * with the following weekdays up to the horizon (group scoring walks days
+ * oldest first, so those are asked next) in one lockstep pass, and cache
+ * every value.  Returns 1 when as_of's value was produced. */
+static int fill_block(alc_indicator_cache *c, int series_index, alc_day as_of, const alc_indicator_args *a,
+                      int days, double *out)
+{
+    const long w = a->w1;
+    if (!is_rolling(a->ind) || w < 2 || w > 100000)
+        return 0;
+    int starts[8], ns[8];
+    alc_day when[8];
+    int K = 0;
+    for (alc_day d = as_of; K < 8 && d <= c->horizon; d++) {
+        if (alc_weekday(d) >= 5 && d != as_of)
+            continue;
+        int start, n;
+        period_bars(c, series_index, d, days, &start, &n);
+        if (n <= w) {
+            if (d == as_of)
+                return 0; /* a short-data rule applies: the plain kernel handles it */
+            continue;
+        }
+        cache_key k = {series_index, (int32_t)a->ind, a->w1, a->w2, a->w3, d};
+        if (d != as_of && find_slot(c, &k)->used)
+            continue;
+        starts[K] = start;
+        ns[K] = n;
+        when[K] = d;
+        K++;
+    }
+    if (K < 2)
+        return 0;
+    double v[8];
+    const alc_series *s = &c->market->series[series_index];
+    if (alc_kernel_rolling_block(a, s->close, starts, ns, K, v) != 0)
+        return 0;
+    for (int i = 0; i < K; i++) {
+        if (v[i] != v[i])
+            continue;
+        cache_key k = {series_index, (int32_t)a->ind, a->w1, a->w2, a->w3, when[i]};
+        cache_entry *ce = insert(c, &k);
+        if (!ce)
+            return 0;
+        ce->value = v[i];
+    }
+    if (v[0] != v[0])
+        return 0;
+    *out = v[0];
+    return 1;
+}
+
 alc_status alc_indicator_value(alc_indicator_cache *c, int series_index, alc_day as_of,
                                const alc_indicator_args *a, double *out, alc_error *err)
 {
@@ -276,8 +349,10 @@ alc_status alc_indicator_value(alc_indicator_cache *c, int series_index, alc_day
         return ALC_OK;
     }
     int days = alc_indicator_period_days(a);
-    int start = alc_indicator_bar_at(c, series_index, (alc_day)(as_of - days)) + 1;
-    int n = e >= start ? e - start + 1 : 0;
+    if (as_of < c->horizon && fill_block(c, series_index, as_of, a, days, out))
+        return ALC_OK;
+    int start, n;
+    period_bars(c, series_index, as_of, days, &start, &n);
     double v;
     alc_status st = alc_kernel(a, s->close + start, n, s->ticker, &v, err);
     if (st != ALC_OK)
