@@ -55,6 +55,13 @@ void alc_ewm_series(const double *x, int n, double com, double *out);
 int alc_kernel_rolling_block(const alc_indicator_args *a, const double *close, const int *starts,
                              const int *ns, int K, double *out);
 
+/* RSI / EMA over all bars p[0..n-1]; when out is non-NULL, out[i] is the
+ * value with history p[0..i] (both run from the first bar, so one pass gives
+ * every date).  Returns the value at n-1.  EMA values with i + 1 < w are the
+ * reference's masked values: callers must turn them into errors. */
+double alc_rsi_series(const double *p, int n, long w, double *out);
+double alc_ema_series(const double *p, int n, long w, double *out);
+
 /* --- kernels over the bars an indicator sees --- */
 /* For RSI and EMA, p must be the whole history up to the as-of date; for
  * the others, the bars of the indicator's period (see alc_indicator_period_days). */

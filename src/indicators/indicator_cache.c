@@ -206,40 +206,10 @@ static alc_status whole_series(alc_indicator_cache *c, const alc_series *s, int 
     double *vals = malloc((size_t)(n > 0 ? n : 1) * sizeof *vals);
     if (!vals)
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    const double *p = s->close;
-    long w = a->w1;
-    if (a->ind == ALC_IND_RSI) {
-        /* SPEC 6.3 incrementally: the same operations as the kernel. */
-        double com = (1.0 - 1.0 / (double)w) / (1.0 / (double)w);
-        double alpha = 1.0 / (1.0 + com), f = 1.0 - alpha;
-        double g = 0.0, l = 0.0;
-        for (int i = 0; i < n; i++) {
-            if (i > 0) {
-                double d = p[i] - p[i - 1];
-                double gi = d > 0 ? d : 0.0;
-                double li = d < 0 ? -d : -0.0;
-                if (g != gi)
-                    g = (f * g + alpha * gi) / (f + alpha);
-                if (l != li)
-                    l = (f * l + alpha * li) / (f + alpha);
-            }
-            if (i + 1 < w)
-                vals[i] = 50.0;
-            else if (l == 0)
-                vals[i] = g > 0 ? 100.0 : 50.0;
-            else
-                vals[i] = 100.0 - 100.0 / (1.0 + g / l);
-        }
-    } else {
-        double com = ((double)w - 1.0) / 2.0;
-        double alpha = 1.0 / (1.0 + com), f = 1.0 - alpha;
-        double y = n > 0 ? p[0] : 0;
-        for (int i = 0; i < n; i++) {
-            if (i > 0 && y != p[i])
-                y = (f * y + alpha * p[i]) / (f + alpha);
-            vals[i] = y; /* masked (error) where i + 1 < w: checked by the caller */
-        }
-    }
+    if (a->ind == ALC_IND_RSI)
+        alc_rsi_series(s->close, n, a->w1, vals);
+    else
+        alc_ema_series(s->close, n, a->w1, vals);
     /* insertion may rehash: look the slot up again */
     e = insert(c, &k);
     if (!e) {

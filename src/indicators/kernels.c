@@ -4,6 +4,7 @@
  * Build with -ffp-contract=off: a fused multiply-add would change bits. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "alchemiser/indicators.h"
 
@@ -84,48 +85,6 @@ static double mean_result(const mean_state *st, int w)
     return r;
 }
 
-static void rolling_mean_multi(const double *x, const int *starts, const int *lens, int K, int w,
-                               int nan_head, double *out)
-{
-    mean_state st[MAX_CHAINS] = {{0}};
-    int maxlen = 0;
-    for (int k = 0; k < K; k++) {
-        out[k] = NAN;
-        if (lens[k] > maxlen)
-            maxlen = lens[k];
-    }
-    for (int t = 0; t < maxlen; t++) {
-        int s = t + 1 - w > 0 ? t + 1 - w : 0;
-        for (int k = 0; k < K; k++) {
-            if (t >= lens[k])
-                continue;
-            if (t == 0 || s >= t) {
-                /* fresh window (the first step, or window 1) */
-                st[k] = (mean_state){0};
-                st[k].prev = chain_value(x, starts[k], s, nan_head);
-                for (int j = s; j <= t; j++)
-                    mean_add(&st[k], chain_value(x, starts[k], j, nan_head));
-            } else {
-                if (t - w >= 0)
-                    mean_remove(&st[k], chain_value(x, starts[k], t - w, nan_head));
-                mean_add(&st[k], chain_value(x, starts[k], t, nan_head));
-            }
-            if (t == lens[k] - 1)
-                out[k] = mean_result(&st[k], w);
-        }
-    }
-}
-
-double alc_rolling_mean_last(const double *x, int n, int w)
-{
-    if (n <= 0 || w <= 0)
-        return NAN;
-    int start = 0;
-    double out;
-    rolling_mean_multi(x, &start, &n, 1, w, 0, &out);
-    return out;
-}
-
 typedef struct var_state {
     double mean, ssq, comp_add, comp_rem, prev;
     long nobs, same;
@@ -177,10 +136,25 @@ static double var_result(const var_state *st, int w, int ddof)
     return st->ssq / (double)(st->nobs - ddof);
 }
 
-static void rolling_var_multi(const double *x, const int *starts, const int *lens, int K, int w, int ddof,
-                              int nan_head, double *out)
+/* The lockstep driver shared by rolling mean (ddof < 0) and variance. */
+typedef union roll_state {
+    mean_state m;
+    var_state v;
+} roll_state;
+
+static inline void roll_add(roll_state *st, int is_var, double v)
 {
-    var_state st[MAX_CHAINS] = {{0}};
+    if (is_var)
+        var_add(&st->v, v);
+    else
+        mean_add(&st->m, v);
+}
+
+static void rolling_multi(const double *x, const int *starts, const int *lens, int K, int w, int ddof,
+                          int nan_head, double *out)
+{
+    const int is_var = ddof >= 0;
+    roll_state st[MAX_CHAINS];
     int maxlen = 0;
     for (int k = 0; k < K; k++) {
         out[k] = NAN;
@@ -193,19 +167,51 @@ static void rolling_var_multi(const double *x, const int *starts, const int *len
             if (t >= lens[k])
                 continue;
             if (t == 0 || s >= t) {
-                st[k] = (var_state){0};
-                st[k].prev = chain_value(x, starts[k], s, nan_head);
+                /* fresh window (the first step, or window 1) */
+                memset(&st[k], 0, sizeof st[k]);
+                double first = chain_value(x, starts[k], s, nan_head);
+                if (is_var)
+                    st[k].v.prev = first;
+                else
+                    st[k].m.prev = first;
                 for (int j = s; j <= t; j++)
-                    var_add(&st[k], chain_value(x, starts[k], j, nan_head));
+                    roll_add(&st[k], is_var, chain_value(x, starts[k], j, nan_head));
             } else {
-                if (t - w >= 0)
-                    var_remove(&st[k], chain_value(x, starts[k], t - w, nan_head));
-                var_add(&st[k], chain_value(x, starts[k], t, nan_head));
+                if (t - w >= 0) {
+                    double old = chain_value(x, starts[k], t - w, nan_head);
+                    if (is_var)
+                        var_remove(&st[k].v, old);
+                    else
+                        mean_remove(&st[k].m, old);
+                }
+                roll_add(&st[k], is_var, chain_value(x, starts[k], t, nan_head));
             }
             if (t == lens[k] - 1)
-                out[k] = var_result(&st[k], w, ddof);
+                out[k] = is_var ? var_result(&st[k].v, w, ddof) : mean_result(&st[k].m, w);
         }
     }
+}
+
+static void rolling_mean_multi(const double *x, const int *starts, const int *lens, int K, int w,
+                               int nan_head, double *out)
+{
+    rolling_multi(x, starts, lens, K, w, -1, nan_head, out);
+}
+
+static void rolling_var_multi(const double *x, const int *starts, const int *lens, int K, int w, int ddof,
+                              int nan_head, double *out)
+{
+    rolling_multi(x, starts, lens, K, w, ddof, nan_head, out);
+}
+
+double alc_rolling_mean_last(const double *x, int n, int w)
+{
+    if (n <= 0 || w <= 0)
+        return NAN;
+    int start = 0;
+    double out;
+    rolling_mean_multi(x, &start, &n, 1, w, 0, &out);
+    return out;
 }
 
 double alc_rolling_var_last(const double *x, int n, int w, int ddof)
@@ -313,36 +319,47 @@ static alc_status window_error(alc_error *err, const alc_indicator_args *a)
     return alc_fail(err, ALC_ERR_VALUE, "%s: window must be positive", alc_indicator_name(a->ind));
 }
 
-/* RSI over all bars (SPEC 6.3): EWM of gains and losses seeded with 0. */
-static double rsi_value(const double *p, int n, long w)
+double alc_rsi_series(const double *p, int n, long w, double *out)
 {
-    if (n < w)
-        return 50.0;
+    /* SPEC 6.3: EWM(alpha = 1/w, adjust=False) of gains and losses, seeded
+     * with 0 at the first bar; 50 while fewer than w bars */
     double com = com_from_alpha(1.0 / (double)w);
     double alpha = 1.0 / (1.0 + com), f = 1.0 - alpha;
-    double g = 0.0, l = 0.0;
-    for (int i = 1; i < n; i++) {
-        double d = p[i] - p[i - 1];
-        double gi = d > 0 ? d : 0.0;
-        double li = d < 0 ? -d : -0.0;
-        if (g != gi)
-            g = (f * g + alpha * gi) / (f + alpha);
-        if (l != li)
-            l = (f * l + alpha * li) / (f + alpha);
+    double g = 0.0, l = 0.0, v = 50.0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0) {
+            double d = p[i] - p[i - 1];
+            double gi = d > 0 ? d : 0.0;
+            double li = d < 0 ? -d : -0.0;
+            if (g != gi)
+                g = (f * g + alpha * gi) / (f + alpha);
+            if (l != li)
+                l = (f * l + alpha * li) / (f + alpha);
+        }
+        if (i + 1 < w)
+            v = 50.0;
+        else if (l == 0)
+            v = g > 0 ? 100.0 : 50.0;
+        else
+            v = 100.0 - 100.0 / (1.0 + g / l);
+        if (out)
+            out[i] = v;
     }
-    if (l == 0)
-        return g > 0 ? 100.0 : 50.0;
-    return 100.0 - 100.0 / (1.0 + g / l);
+    return v;
 }
 
-static double ema_value(const double *p, int n, long w)
+double alc_ema_series(const double *p, int n, long w, double *out)
 {
+    /* SPEC 6.10: EWM(span = w, adjust=False) seeded with the first close */
     double com = com_from_span((double)w);
     double alpha = 1.0 / (1.0 + com), f = 1.0 - alpha;
-    double y = p[0];
-    for (int i = 1; i < n; i++)
-        if (y != p[i])
+    double y = n > 0 ? p[0] : 0.0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && y != p[i])
             y = (f * y + alpha * p[i]) / (f + alpha);
+        if (out)
+            out[i] = y;
+    }
     return y;
 }
 
@@ -391,7 +408,7 @@ alc_status alc_kernel(const alc_indicator_args *a, const double *p, int n,
         return alc_fail(err, ALC_ERR_MARKET, "No market data available for %s", ticker);
     switch (a->ind) {
     case ALC_IND_RSI:
-        *out = rsi_value(p, n, w);
+        *out = alc_rsi_series(p, n, w, NULL);
         return ALC_OK;
     case ALC_IND_CURRENT_PRICE:
         *out = p[n - 1];
@@ -420,7 +437,7 @@ alc_status alc_kernel(const alc_indicator_args *a, const double *p, int n,
     case ALC_IND_EMA:
         if (n < w)
             return alc_fail(err, ALC_ERR_EVAL, "No EMA available for %s window=%ld", ticker, w);
-        *out = ema_value(p, n, w);
+        *out = alc_ema_series(p, n, w, NULL);
         return ALC_OK;
     case ALC_IND_CUMRET:
         if (n <= w) {
