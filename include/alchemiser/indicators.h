@@ -47,6 +47,21 @@ double alc_rolling_var_last(const double *x, int n, int w, int ddof);
 /* Series(x).ewm(com=com, adjust=False).mean() into out[0..n-1]. */
 void alc_ewm_series(const double *x, int n, double com, double *out);
 
+/* Rolling-window indicators (SMA, MAR, STDEV_RETURN, STDEV_PRICE) at K <= 8
+ * as-of points of one series in one lockstep pass: point k sees
+ * close[starts[k] .. starts[k] + ns[k] - 1] and must have more than w1 bars.
+ * Values are bit-identical to alc_kernel's; NaN where pandas gives NaN.
+ * Returns -1 when out of memory. */
+int alc_kernel_rolling_block(const alc_indicator_args *a, const double *close, const int *starts,
+                             const int *ns, int K, double *out);
+
+/* RSI / EMA over all bars p[0..n-1]; when out is non-NULL, out[i] is the
+ * value with history p[0..i] (both run from the first bar, so one pass gives
+ * every date).  Returns the value at n-1.  EMA values with i + 1 < w are the
+ * reference's masked values: callers must turn them into errors. */
+double alc_rsi_series(const double *p, int n, long w, double *out);
+double alc_ema_series(const double *p, int n, long w, double *out);
+
 /* --- kernels over the bars an indicator sees --- */
 /* For RSI and EMA, p must be the whole history up to the as-of date; for
  * the others, the bars of the indicator's period (see alc_indicator_period_days). */
@@ -62,6 +77,20 @@ typedef struct alc_indicator_cache alc_indicator_cache;
 
 alc_indicator_cache *alc_indicator_cache_new(const alc_market *m);
 void alc_indicator_cache_free(alc_indicator_cache *c);
+
+/* The latest date the current evaluation can ask for (its top-level as-of
+ * date).  Below it, a miss of a rolling-window indicator also computes the
+ * following weekdays up to the horizon in one pass.  Default: no look-ahead. */
+void alc_indicator_cache_set_horizon(alc_indicator_cache *c, alc_day horizon);
+
+/* Index of the last bar of series `series_index` on or before `day`, or -1:
+ * alc_series_last_at_or_before in O(1) through a per-series day table. */
+int alc_indicator_bar_at(alc_indicator_cache *c, int series_index, alc_day day);
+
+/* Daily returns close[j]/close[j-1] - 1 of a series in extended precision;
+ * NaN at j = 0 and after a zero close.  Owned by the cache; NULL when out
+ * of memory. */
+const long double *alc_indicator_returns(alc_indicator_cache *c, int series_index);
 
 /* Value of an indicator for market series `series_index` at `as_of`.
  * Errors: ALC_ERR_MARKET when no bar is visible in the period, the

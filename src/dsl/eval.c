@@ -37,6 +37,12 @@ alc_status oom(alc_engine *e)
     return alc_fail(e->err, ALC_ERR_NOMEM, "out of memory during evaluation");
 }
 
+double dsl_trunc_clamp(double x)
+{
+    x = trunc(x);
+    return x > 1e9 ? 1e9 : x < -1e9 ? -1e9 : x;
+}
+
 /* ---- values ----------------------------------------------------------------- */
 
 value value_from_str(const alc_sym *s)
@@ -314,6 +320,16 @@ frag *frag_from_wmap(alc_engine *e, const wmap *m)
     return f;
 }
 
+alc_status value_from_wmap(alc_engine *e, const wmap *m, value *out)
+{
+    frag *f = frag_from_wmap(e, m);
+    if (!f)
+        return oom(e);
+    out->kind = V_FRAG;
+    out->u.frag = f;
+    return ALC_OK;
+}
+
 frag *frag_single(alc_engine *e, const alc_sym *ticker, double w)
 {
     frag *f = frag_new(e, 1);
@@ -519,7 +535,7 @@ static alc_indicator indicator_of(dsl_op op)
     }
 }
 
-static long default_window(dsl_op op)
+long dsl_default_window(dsl_op op)
 {
     switch (op) {
     case OP_RSI: return 14;
@@ -562,13 +578,7 @@ static alc_status value_to_window(alc_engine *e, const alc_node *at, const value
     default:
         return eval_error(e, at, ALC_ERR_VALUE, "%s must be a number", key);
     }
-    x = trunc(x);
-    /* beyond any history: keep the short-data behaviour without overflow */
-    if (x > 1e9)
-        x = 1e9;
-    if (x < -1e9)
-        x = -1e9;
-    *out = (long)x;
+    *out = (long)dsl_trunc_clamp(x);
     return ALC_OK;
 }
 
@@ -606,7 +616,7 @@ alc_status eval_indicator(alc_engine *e, const alc_node *at, dsl_op op, const al
                 return st;
             if (op == OP_PPO_SIGNAL && (st = param_window(e, at, d, "smooth-window", 9, &a.w3)))
                 return st;
-        } else if ((st = param_window(e, at, d, "window", default_window(op), &a.w1))) {
+        } else if ((st = param_window(e, at, d, "window", dsl_default_window(op), &a.w1))) {
             return st;
         }
     }
@@ -823,12 +833,7 @@ static alc_status op_select(alc_engine *e, const alc_node *n, value *out)
     }
     if (!isfinite(x))
         return eval_error(e, n, ALC_ERR_EVAL, "%s: the count must be finite", dsl_op_name((dsl_op)n->op));
-    x = trunc(x);
-    if (x > 1e9)
-        x = 1e9;
-    if (x < -1e9)
-        x = -1e9;
-    *out = value_from_num(x, NUM_INT);
+    *out = value_from_num(dsl_trunc_clamp(x), NUM_INT);
     return ALC_OK;
 }
 
@@ -1094,6 +1099,7 @@ alc_status alc_engine_eval(alc_engine *e, const alc_program *p, alc_day as_of,
     if (e->body_by_id)
         memset(e->body_by_id, 0, (size_t)e->body_by_id_cap * sizeof *e->body_by_id);
     alc_arena_reset(&e->arena);
+    alc_indicator_cache_set_horizon(e->cache, as_of);
     value root;
     alc_status st = eval_node(e, p->root, &root);
     if (st == ALC_OK)

@@ -144,6 +144,13 @@ void wmap_init(wmap *m);
 alc_status wmap_add(alc_engine *e, wmap *m, const alc_sym *tk, double w);
 alc_status wmap_set(alc_engine *e, wmap *m, const alc_sym *tk, double w);
 alc_status oom(alc_engine *e);
+/* *out = a new unnamed fragment holding m's weights. */
+alc_status value_from_wmap(alc_engine *e, const wmap *m, value *out);
+/* Python int() of a count or window, clamped to +-1e9 (beyond any history,
+ * so the short-data rules still apply, without overflow). */
+double dsl_trunc_clamp(double x);
+/* Default window of an indicator when its parameters lack one (SPEC 7.2). */
+long dsl_default_window(dsl_op op);
 
 /* operators in other files */
 alc_status op_weight_equal(alc_engine *e, const alc_node *n, value *out);

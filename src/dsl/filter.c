@@ -23,21 +23,6 @@ static int is_rewritten(dsl_op op)
     }
 }
 
-static long rewrite_default_window(dsl_op op)
-{
-    switch (op) {
-    case OP_RSI: return 14;
-    case OP_MOVING_AVERAGE_PRICE: return 200;
-    case OP_MOVING_AVERAGE_RETURN: return 21;
-    case OP_CUMULATIVE_RETURN: return 60;
-    case OP_EXPONENTIAL_MOVING_AVERAGE_PRICE: return 12;
-    case OP_STDEV_RETURN: return 6;
-    case OP_STDEV_PRICE: return 6;
-    case OP_MAX_DRAWDOWN: return 60;
-    default: return 10;
-    }
-}
-
 static int swallowed(alc_status st)
 {
     return st == ALC_ERR_EVAL || st == ALC_ERR_VALUE;
@@ -79,7 +64,7 @@ static alc_status score_ticker(alc_engine *e, const alc_node *cond, const alc_sy
             key = alc_intern_cstr("window");
             if (!key)
                 return oom(e);
-            wv = value_from_num((double)rewrite_default_window(op), NUM_DECIMAL);
+            wv = value_from_num((double)dsl_default_window(op), NUM_DECIMAL);
             d.n = 1;
             d.keys = &key;
             d.vals = &wv;
@@ -332,7 +317,8 @@ static alc_status push_in_progress(alc_engine *e, const alc_sym *name)
     return ALC_OK;
 }
 
-/* Daily return of holdings `prev` on day d (SPEC 7.6 step 6). */
+/* Daily return of holdings `prev` on day d (SPEC 7.6 step 6): 1 with *ret
+ * set, 0 when no held ticker has a return, -1 when out of memory. */
 static int holdings_return(alc_engine *e, const frag *prev, alc_day d, long double *ret)
 {
     long double num = 0, den = 0;
@@ -346,11 +332,13 @@ static int holdings_return(alc_engine *e, const frag *prev, alc_day d, long doub
             alc_error_clear(e->err); /* a ticker without data is skipped */
             continue;
         }
-        const alc_series *s = &e->market->series[series];
-        int j = alc_series_last_at_or_before(s, d);
-        if (j <= 0 || s->close[j - 1] == 0)
-            continue;
-        long double r = (long double)s->close[j] / (long double)s->close[j - 1] - 1.0L;
+        const long double *rets = alc_indicator_returns(e->cache, series);
+        if (!rets)
+            return -1;
+        int j = alc_indicator_bar_at(e->cache, series, d);
+        if (j <= 0 || isnan(rets[j]))
+            continue; /* the first bar, or a zero previous close */
+        long double r = rets[j];
         num += (long double)prev->w[i] * r;
         den += prev->w[i];
         any = 1;
@@ -449,12 +437,7 @@ static alc_status group_score(alc_engine *e, const alc_node *body, const alc_sym
     value_dict_get(params.u.dict, "window", &wv);
     if (!wv || wv->kind != V_NUM || !isfinite(wv->u.num))
         return ALC_OK;
-    double wd = trunc(wv->u.num);
-    if (wd > 1e6)
-        wd = 1e6;
-    if (wd < -1e6)
-        wd = -1e6;
-    long w = (long)wd;
+    long w = (long)dsl_trunc_clamp(wv->u.num);
     if (w == 0 || in_progress(e, name))
         return ALC_OK;
     if ((st = push_in_progress(e, name)))
@@ -499,7 +482,12 @@ static alc_status group_score(alc_engine *e, const alc_node *body, const alc_sym
             continue;
         }
         long double r;
-        if (holdings_return(e, prev, d, &r) && nret < (int)(sizeof returns / sizeof returns[0]))
+        int has_return = holdings_return(e, prev, d, &r);
+        if (has_return < 0) {
+            st = oom(e);
+            goto done;
+        }
+        if (has_return && nret < (int)(sizeof returns / sizeof returns[0]))
             returns[nret++] = r;
         if (today)
             prev = today;
@@ -594,8 +582,7 @@ alc_status op_filter(alc_engine *e, const alc_node *n, value *out)
         } else if ((st = value_to_decimal(e, selector, &sv, &x))) {
             return st;
         }
-        x = isfinite(x) ? trunc(x) : 0;
-        limit = x > 1e9 ? 1000000000L : x < -1e9 ? -1 : (long)x;
+        limit = isfinite(x) ? (long)dsl_trunc_clamp(x) : 0;
         if (selector->kind == NODE_LIST && selector->n > 0 && selector->kids[0]->kind == NODE_SYMBOL &&
             strcmp(selector->kids[0]->sym->s, "select-bottom") == 0)
             desc = 0;
@@ -668,10 +655,5 @@ alc_status op_filter(alc_engine *e, const alc_node *n, value *out)
             if ((st = wmap_add(e, &result, s[i].key, 1.0 / (double)k)))
                 return st;
     }
-    frag *f = frag_from_wmap(e, &result);
-    if (!f)
-        return oom(e);
-    out->kind = V_FRAG;
-    out->u.frag = f;
-    return ALC_OK;
+    return value_from_wmap(e, &result, out);
 }

@@ -199,6 +199,15 @@ static alc_status skip_blank(parser *p)
         size_t pos = p->pos, end = p->len, line_start = p->line_start;
         int line = p->line;
         while (pos < end) {
+            /* indentation: eight spaces at a time */
+            if (pos + 8 <= end) {
+                uint64_t w8;
+                memcpy(&w8, src + pos, 8);
+                if (w8 == 0x2020202020202020ull) {
+                    pos += 8;
+                    continue;
+                }
+            }
             unsigned char b = src[pos];
             if (b == ' ' || b == ',' || b == '\t' || b == '\r') {
                 pos++;
@@ -219,6 +228,8 @@ static alc_status skip_blank(parser *p)
         if (pos >= end)
             break;
         unsigned char c = src[pos];
+        if (c > 0x20 && c < 0x7F && c != ';')
+            return ALC_OK; /* the start of a token */
         if (c == ';') {
             const char *nl = memchr(p->src + p->pos, '\n', p->len - p->pos);
             advance(p, nl ? (size_t)(nl - p->src) - p->pos : p->len - p->pos);
@@ -244,10 +255,22 @@ static alc_status skip_blank(parser *p)
 
 static const alc_sym *intern_token(parser *p, const char *s, size_t len)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    const alc_sym **slot = &p->intern_cache[(h ^ (h >> 12)) & 4095u];
+    /* word-at-a-time multiplicative hash; only needs to spread tokens
+     * over the cache's slots */
+    uint64_t h = len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    }
+    if (i < len) {
+        uint64_t w = 0;
+        memcpy(&w, s + i, len - i);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    }
+    h ^= h >> 29;
+    const alc_sym **slot = &p->intern_cache[(h ^ (h >> 17)) & 4095u];
     const alc_sym *sym = *slot;
     if (sym && sym->len == len && memcmp(sym->s, s, len) == 0)
         return sym;

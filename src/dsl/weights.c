@@ -89,12 +89,7 @@ alc_status op_weight_equal(alc_engine *e, const alc_node *n, value *out)
                 return st;
         }
     }
-    frag *f = frag_from_wmap(e, &m);
-    if (!f)
-        return oom(e);
-    out->kind = V_FRAG;
-    out->u.frag = f;
-    return ALC_OK;
+    return value_from_wmap(e, &m, out);
 }
 
 /* ---- weight-specified ---------------------------------------------------- */
@@ -176,12 +171,7 @@ alc_status op_weight_specified(alc_engine *e, const alc_node *n, value *out)
             if ((st = wmap_add(e, &m, part.tk[k], w * part.w[k])))
                 return st;
     }
-    frag *f = frag_from_wmap(e, &m);
-    if (!f)
-        return oom(e);
-    out->kind = V_FRAG;
-    out->u.frag = f;
-    return ALC_OK;
+    return value_from_wmap(e, &m, out);
 }
 
 /* ---- weight-inverse-volatility ---------------------------------------------- */
@@ -276,12 +266,9 @@ alc_status op_weight_inverse_volatility(alc_engine *e, const alc_node *n, value 
     alc_status st = eval_node(e, n->kids[1], &wv);
     if (st)
         return st;
+    /* float(WINDOW): numbers; anything else is 0 (SPEC 5.8) */
     double wf = wv.kind == V_NUM ? wv.u.num : wv.kind == V_BOOL ? wv.u.b : 0.0;
-    if (!(wf == wf) || wf > 1e9)
-        wf = wf > 1e9 ? 1e9 : 0.0;
-    if (wf < -1e9)
-        wf = -1e9;
-    long window = (long)wf;
+    long window = wf == wf ? (long)dsl_trunc_clamp(wf) : 0;
 
     int nkids = n->n - 2;
     value *vals = alc_arena_alloc(&e->arena, (size_t)nkids * sizeof *vals);
@@ -403,10 +390,5 @@ alc_status op_weight_inverse_volatility(alc_engine *e, const alc_node *n, value 
             if (occ.w[i] > 0 && (st = wmap_set(e, &m, occ.tk[i], (double)(occ.w[i] / total))))
                 return st;
     }
-    frag *f = frag_from_wmap(e, &m);
-    if (!f)
-        return oom(e);
-    out->kind = V_FRAG;
-    out->u.frag = f;
-    return ALC_OK;
+    return value_from_wmap(e, &m, out);
 }

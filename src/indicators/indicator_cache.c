@@ -34,6 +34,15 @@ struct alc_indicator_cache {
     const alc_market *market;
     cache_entry *slots;
     size_t cap, count;
+    /* per series, lazily: index of the last bar on or before each calendar
+     * day from the first bar to the last (O(1) instead of a binary search,
+     * which group scoring does for every held ticker and day) */
+    int32_t **bar_at;
+    /* per series, lazily: close[j] / close[j-1] - 1 in extended precision
+     * (the reference computes group returns in 28-digit decimals) */
+    long double **returns;
+    /* latest date worth computing ahead of a request (see set_horizon) */
+    alc_day horizon;
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -68,9 +77,19 @@ alc_indicator_cache *alc_indicator_cache_new(const alc_market *m)
     if (!c)
         return NULL;
     c->market = m;
+    c->bar_at = calloc((size_t)(m->n > 0 ? m->n : 1), sizeof *c->bar_at);
+    c->returns = calloc((size_t)(m->n > 0 ? m->n : 1), sizeof *c->returns);
+    if (!c->bar_at || !c->returns) {
+        free(c->bar_at);
+        free(c->returns);
+        free(c);
+        return NULL;
+    }
     c->cap = 1024;
     c->slots = calloc(c->cap, sizeof *c->slots);
     if (!c->slots) {
+        free(c->bar_at);
+        free(c->returns);
         free(c);
         return NULL;
     }
@@ -85,7 +104,55 @@ void alc_indicator_cache_free(alc_indicator_cache *c)
         free(c->slots[i].series_values);
     }
     free(c->slots);
+    for (int i = 0; i < c->market->n; i++) {
+        free(c->bar_at[i]);
+        free(c->returns[i]);
+    }
+    free(c->bar_at);
+    free(c->returns);
     free(c);
+}
+
+const long double *alc_indicator_returns(alc_indicator_cache *c, int series_index)
+{
+    long double *r = c->returns[series_index];
+    if (r)
+        return r;
+    const alc_series *s = &c->market->series[series_index];
+    r = malloc((size_t)(s->n > 0 ? s->n : 1) * sizeof *r);
+    if (!r)
+        return NULL;
+    r[0] = NAN;
+    for (int j = 1; j < s->n; j++)
+        r[j] = s->close[j - 1] == 0 ? (long double)NAN
+                                    : (long double)s->close[j] / (long double)s->close[j - 1] - 1.0L;
+    c->returns[series_index] = r;
+    return r;
+}
+
+int alc_indicator_bar_at(alc_indicator_cache *c, int series_index, alc_day day)
+{
+    const alc_series *s = &c->market->series[series_index];
+    if (s->n <= 0 || day < s->day[0])
+        return -1;
+    if (day >= s->day[s->n - 1])
+        return s->n - 1;
+    int32_t *t = c->bar_at[series_index];
+    if (!t) {
+        size_t span = (size_t)(s->day[s->n - 1] - s->day[0]) + 1;
+        t = malloc(span * sizeof *t);
+        if (!t)
+            return alc_series_last_at_or_before(s, day);
+        int j = 0;
+        for (size_t k = 0; k < span; k++) {
+            alc_day d = (alc_day)(s->day[0] + (alc_day)k);
+            while (j + 1 < s->n && s->day[j + 1] <= d)
+                j++;
+            t[k] = j;
+        }
+        c->bar_at[series_index] = t;
+    }
+    return t[day - s->day[0]];
 }
 
 static cache_entry *find_slot(alc_indicator_cache *c, const cache_key *k)
@@ -139,40 +206,10 @@ static alc_status whole_series(alc_indicator_cache *c, const alc_series *s, int 
     double *vals = malloc((size_t)(n > 0 ? n : 1) * sizeof *vals);
     if (!vals)
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    const double *p = s->close;
-    long w = a->w1;
-    if (a->ind == ALC_IND_RSI) {
-        /* SPEC 6.3 incrementally: the same operations as the kernel. */
-        double com = (1.0 - 1.0 / (double)w) / (1.0 / (double)w);
-        double alpha = 1.0 / (1.0 + com), f = 1.0 - alpha;
-        double g = 0.0, l = 0.0;
-        for (int i = 0; i < n; i++) {
-            if (i > 0) {
-                double d = p[i] - p[i - 1];
-                double gi = d > 0 ? d : 0.0;
-                double li = d < 0 ? -d : -0.0;
-                if (g != gi)
-                    g = (f * g + alpha * gi) / (f + alpha);
-                if (l != li)
-                    l = (f * l + alpha * li) / (f + alpha);
-            }
-            if (i + 1 < w)
-                vals[i] = 50.0;
-            else if (l == 0)
-                vals[i] = g > 0 ? 100.0 : 50.0;
-            else
-                vals[i] = 100.0 - 100.0 / (1.0 + g / l);
-        }
-    } else {
-        double com = ((double)w - 1.0) / 2.0;
-        double alpha = 1.0 / (1.0 + com), f = 1.0 - alpha;
-        double y = n > 0 ? p[0] : 0;
-        for (int i = 0; i < n; i++) {
-            if (i > 0 && y != p[i])
-                y = (f * y + alpha * p[i]) / (f + alpha);
-            vals[i] = y; /* masked (error) where i + 1 < w: checked by the caller */
-        }
-    }
+    if (a->ind == ALC_IND_RSI)
+        alc_rsi_series(s->close, n, a->w1, vals);
+    else
+        alc_ema_series(s->close, n, a->w1, vals);
     /* insertion may rehash: look the slot up again */
     e = insert(c, &k);
     if (!e) {
@@ -184,11 +221,82 @@ static alc_status whole_series(alc_indicator_cache *c, const alc_series *s, int 
     return ALC_OK;
 }
 
+void alc_indicator_cache_set_horizon(alc_indicator_cache *c, alc_day horizon)
+{
+    c->horizon = horizon;
+}
+
+static int is_rolling(alc_indicator ind)
+{
+    return ind == ALC_IND_SMA || ind == ALC_IND_MAR || ind == ALC_IND_STDEV_RETURN ||
+           ind == ALC_IND_STDEV_PRICE;
+}
+
+/* Bars an indicator sees at `day`: [*start, *start + *n). */
+static void period_bars(alc_indicator_cache *c, int series_index, alc_day day, int days, int *start, int *n)
+{
+    int e = alc_indicator_bar_at(c, series_index, day);
+    *start = alc_indicator_bar_at(c, series_index, (alc_day)(day - days)) + 1;
+    *n = e >= *start ? e - *start + 1 : 0;
+}
+
+/* On a miss of a rolling-window indicator at `as_of`, compute it together
+ * with the following weekdays up to the horizon (group scoring walks days
+ * oldest first, so those are asked next) in one lockstep pass, and cache
+ * every value.  Returns 1 when as_of's value was produced. */
+static int fill_block(alc_indicator_cache *c, int series_index, alc_day as_of, const alc_indicator_args *a,
+                      int days, double *out)
+{
+    const long w = a->w1;
+    if (!is_rolling(a->ind) || w < 2 || w > 100000)
+        return 0;
+    int starts[8], ns[8];
+    alc_day when[8];
+    int K = 0;
+    for (alc_day d = as_of; K < 8 && d <= c->horizon; d++) {
+        if (alc_weekday(d) >= 5 && d != as_of)
+            continue;
+        int start, n;
+        period_bars(c, series_index, d, days, &start, &n);
+        if (n <= w) {
+            if (d == as_of)
+                return 0; /* a short-data rule applies: the plain kernel handles it */
+            continue;
+        }
+        cache_key k = {series_index, (int32_t)a->ind, a->w1, a->w2, a->w3, d};
+        if (d != as_of && find_slot(c, &k)->used)
+            continue;
+        starts[K] = start;
+        ns[K] = n;
+        when[K] = d;
+        K++;
+    }
+    if (K < 2)
+        return 0;
+    double v[8];
+    const alc_series *s = &c->market->series[series_index];
+    if (alc_kernel_rolling_block(a, s->close, starts, ns, K, v) != 0)
+        return 0;
+    for (int i = 0; i < K; i++) {
+        if (v[i] != v[i])
+            continue;
+        cache_key k = {series_index, (int32_t)a->ind, a->w1, a->w2, a->w3, when[i]};
+        cache_entry *ce = insert(c, &k);
+        if (!ce)
+            return 0;
+        ce->value = v[i];
+    }
+    if (v[0] != v[0])
+        return 0;
+    *out = v[0];
+    return 1;
+}
+
 alc_status alc_indicator_value(alc_indicator_cache *c, int series_index, alc_day as_of,
                                const alc_indicator_args *a, double *out, alc_error *err)
 {
     const alc_series *s = &c->market->series[series_index];
-    int e = alc_series_last_at_or_before(s, as_of);
+    int e = alc_indicator_bar_at(c, series_index, as_of);
     if (a->ind == ALC_IND_RSI || a->ind == ALC_IND_EMA) {
         if (a->w1 <= 0)
             return alc_fail(err, ALC_ERR_VALUE, "%s: window must be positive", alc_indicator_name(a->ind));
@@ -211,8 +319,10 @@ alc_status alc_indicator_value(alc_indicator_cache *c, int series_index, alc_day
         return ALC_OK;
     }
     int days = alc_indicator_period_days(a);
-    int start = alc_series_first_after(s, (alc_day)(as_of - days));
-    int n = e >= start ? e - start + 1 : 0;
+    if (as_of < c->horizon && fill_block(c, series_index, as_of, a, days, out))
+        return ALC_OK;
+    int start, n;
+    period_bars(c, series_index, as_of, days, &start, &n);
     double v;
     alc_status st = alc_kernel(a, s->close + start, n, s->ticker, &v, err);
     if (st != ALC_OK)

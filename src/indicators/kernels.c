@@ -4,6 +4,7 @@
  * Build with -ffp-contract=off: a fused multiply-add would change bits. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "alchemiser/indicators.h"
 
@@ -19,88 +20,77 @@ const char *alc_indicator_name(alc_indicator ind)
     return (ind >= 0 && ind < ALC_IND_COUNT) ? names[ind] : "?";
 }
 
-/* ---- pandas rolling mean (aggregations.pyx roll_mean) ----------------- */
+/* ---- pandas rolling mean and variance, several chains in lockstep ------
+ *
+ * pandas runs its online algorithms from the first bar an indicator sees, so
+ * the value at a date depends (in the last bits) on where that date's period
+ * starts: every as-of date is its own chain.  The algorithms are serial
+ * (each step divides by the running count), so K independent chains are run
+ * in lockstep: the CPU overlaps them, and each keeps exactly pandas' order of
+ * operations.  Chain k covers x[starts[k] .. starts[k] + lens[k] - 1]; with
+ * nan_head its first element reads as NaN (the head of pct_change). */
 
-double alc_rolling_mean_last(const double *x, int n, int w)
+#define MAX_CHAINS 8
+
+static inline double chain_value(const double *x, int start, int t, int nan_head)
 {
-    if (n <= 0 || w <= 0)
+    return (t == 0 && nan_head) ? NAN : x[start + t];
+}
+
+typedef struct mean_state {
+    double sum, comp_add, comp_rem, prev;
+    long nobs, neg, same;
+} mean_state;
+
+static inline void mean_add(mean_state *st, double v)
+{
+    if (v != v)
+        return;
+    st->nobs++;
+    double y = v - st->comp_add, t = st->sum + y;
+    st->comp_add = t - st->sum - y;
+    st->sum = t;
+    if (signbit(v))
+        st->neg++;
+    if (v == st->prev)
+        st->same++;
+    else
+        st->same = 1;
+    st->prev = v;
+}
+
+static inline void mean_remove(mean_state *st, double v)
+{
+    if (v != v)
+        return;
+    st->nobs--;
+    double y = -v - st->comp_rem, t = st->sum + y;
+    st->comp_rem = t - st->sum - y;
+    st->sum = t;
+    if (signbit(v))
+        st->neg--;
+}
+
+static double mean_result(const mean_state *st, int w)
+{
+    if (st->nobs < w || st->nobs <= 0)
         return NAN;
-    double sum = 0, comp_add = 0, comp_rem = 0, prev = 0;
-    long nobs = 0, neg = 0, same = 0;
-    for (int i = 0; i < n; i++) {
-        int s = i + 1 - w > 0 ? i + 1 - w : 0;
-        int prev_end = i; /* end of the previous window (exclusive) */
-        if (i == 0 || s >= prev_end) {
-            /* fresh window */
-            prev = x[s];
-            same = 0;
-            sum = comp_add = comp_rem = 0;
-            nobs = neg = 0;
-            for (int j = s; j <= i; j++) {
-                double v = x[j];
-                if (v != v)
-                    continue;
-                nobs++;
-                double y = v - comp_add, t = sum + y;
-                comp_add = t - sum - y;
-                sum = t;
-                if (signbit(v))
-                    neg++;
-                if (v == prev)
-                    same++;
-                else
-                    same = 1;
-                prev = v;
-            }
-        } else {
-            int prev_start = (i - w > 0) ? i - w : 0;
-            for (int j = prev_start; j < s; j++) {
-                double v = x[j];
-                if (v != v)
-                    continue;
-                nobs--;
-                double y = -v - comp_rem, t = sum + y;
-                comp_rem = t - sum - y;
-                sum = t;
-                if (signbit(v))
-                    neg--;
-            }
-            double v = x[i];
-            if (v == v) {
-                nobs++;
-                double y = v - comp_add, t = sum + y;
-                comp_add = t - sum - y;
-                sum = t;
-                if (signbit(v))
-                    neg++;
-                if (v == prev)
-                    same++;
-                else
-                    same = 1;
-                prev = v;
-            }
-        }
-    }
-    if (nobs < w || nobs <= 0)
-        return NAN;
-    double r = sum / (double)nobs;
-    if (same >= nobs)
-        r = prev;
-    else if (neg == 0 && r < 0)
+    double r = st->sum / (double)st->nobs;
+    if (st->same >= st->nobs)
+        r = st->prev;
+    else if (st->neg == 0 && r < 0)
         r = 0;
-    else if (neg == nobs && r > 0)
+    else if (st->neg == st->nobs && r > 0)
         r = 0;
     return r;
 }
-
-/* ---- pandas rolling variance (roll_var) ------------------------------- */
 
 typedef struct var_state {
     double mean, ssq, comp_add, comp_rem, prev;
     long nobs, same;
 } var_state;
 
-static void var_add(var_state *st, double v)
+static inline void var_add(var_state *st, double v)
 {
     if (v != v)
         return;
@@ -118,7 +108,7 @@ static void var_add(var_state *st, double v)
     st->ssq += (v - prev_mean) * (v - st->mean);
 }
 
-static void var_remove(var_state *st, double v)
+static inline void var_remove(var_state *st, double v)
 {
     if (v != v)
         return;
@@ -136,31 +126,154 @@ static void var_remove(var_state *st, double v)
     }
 }
 
+static double var_result(const var_state *st, int w, int ddof)
+{
+    long minp = w > 1 ? w : 1;
+    if (st->nobs < minp || st->nobs <= ddof)
+        return NAN;
+    if (st->nobs == 1 || st->same >= st->nobs)
+        return 0.0;
+    return st->ssq / (double)(st->nobs - ddof);
+}
+
+/* The lockstep driver shared by rolling mean (ddof < 0) and variance. */
+typedef union roll_state {
+    mean_state m;
+    var_state v;
+} roll_state;
+
+static inline void roll_add(roll_state *st, int is_var, double v)
+{
+    if (is_var)
+        var_add(&st->v, v);
+    else
+        mean_add(&st->m, v);
+}
+
+static void rolling_multi(const double *x, const int *starts, const int *lens, int K, int w, int ddof,
+                          int nan_head, double *out)
+{
+    const int is_var = ddof >= 0;
+    roll_state st[MAX_CHAINS];
+    int maxlen = 0;
+    for (int k = 0; k < K; k++) {
+        out[k] = NAN;
+        if (lens[k] > maxlen)
+            maxlen = lens[k];
+    }
+    for (int t = 0; t < maxlen; t++) {
+        int s = t + 1 - w > 0 ? t + 1 - w : 0;
+        for (int k = 0; k < K; k++) {
+            if (t >= lens[k])
+                continue;
+            if (t == 0 || s >= t) {
+                /* fresh window (the first step, or window 1) */
+                memset(&st[k], 0, sizeof st[k]);
+                double first = chain_value(x, starts[k], s, nan_head);
+                if (is_var)
+                    st[k].v.prev = first;
+                else
+                    st[k].m.prev = first;
+                for (int j = s; j <= t; j++)
+                    roll_add(&st[k], is_var, chain_value(x, starts[k], j, nan_head));
+            } else {
+                if (t - w >= 0) {
+                    double old = chain_value(x, starts[k], t - w, nan_head);
+                    if (is_var)
+                        var_remove(&st[k].v, old);
+                    else
+                        mean_remove(&st[k].m, old);
+                }
+                roll_add(&st[k], is_var, chain_value(x, starts[k], t, nan_head));
+            }
+            if (t == lens[k] - 1)
+                out[k] = is_var ? var_result(&st[k].v, w, ddof) : mean_result(&st[k].m, w);
+        }
+    }
+}
+
+static void rolling_mean_multi(const double *x, const int *starts, const int *lens, int K, int w,
+                               int nan_head, double *out)
+{
+    rolling_multi(x, starts, lens, K, w, -1, nan_head, out);
+}
+
+static void rolling_var_multi(const double *x, const int *starts, const int *lens, int K, int w, int ddof,
+                              int nan_head, double *out)
+{
+    rolling_multi(x, starts, lens, K, w, ddof, nan_head, out);
+}
+
+double alc_rolling_mean_last(const double *x, int n, int w)
+{
+    if (n <= 0 || w <= 0)
+        return NAN;
+    int start = 0;
+    double out;
+    rolling_mean_multi(x, &start, &n, 1, w, 0, &out);
+    return out;
+}
+
 double alc_rolling_var_last(const double *x, int n, int w, int ddof)
 {
     if (n <= 0 || w <= 0)
         return NAN;
-    var_state st = {0};
-    for (int i = 0; i < n; i++) {
-        int s = i + 1 - w > 0 ? i + 1 - w : 0;
-        if (i == 0 || s >= i) {
-            st = (var_state){0};
-            st.prev = x[s];
-            for (int j = s; j <= i; j++)
-                var_add(&st, x[j]);
-        } else {
-            int prev_start = (i - w > 0) ? i - w : 0;
-            for (int j = prev_start; j < s; j++)
-                var_remove(&st, x[j]);
-            var_add(&st, x[i]);
-        }
+    int start = 0;
+    double out;
+    rolling_var_multi(x, &start, &n, 1, w, ddof, 0, &out);
+    return out;
+}
+
+/* Rolling-window indicators at K as-of points of one series at once
+ * (K <= 8).  Point k sees the bars close[starts[k] .. starts[k] + ns[k] - 1];
+ * every point must have more than w bars, so no short-data rule applies and
+ * the result is a number or NaN.  Returns -1 when out of memory. */
+int alc_kernel_rolling_block(const alc_indicator_args *a, const double *close, const int *starts,
+                             const int *ns, int K, double *out)
+{
+    int w = (int)a->w1;
+    if (a->ind == ALC_IND_SMA || a->ind == ALC_IND_STDEV_PRICE) {
+        if (a->ind == ALC_IND_SMA)
+            rolling_mean_multi(close, starts, ns, K, w, 0, out);
+        else
+            rolling_var_multi(close, starts, ns, K, w, 1, 0, out);
+        if (a->ind == ALC_IND_STDEV_PRICE)
+            for (int k = 0; k < K; k++)
+                out[k] = out[k] != out[k] ? out[k] : out[k] < 0 ? 0.0 : sqrt(out[k]);
+        return 0;
     }
-    long minp = w > 1 ? w : 1;
-    if (st.nobs < minp || st.nobs <= ddof)
-        return NAN;
-    if (st.nobs == 1 || st.same >= st.nobs)
-        return 0.0;
-    return st.ssq / (double)(st.nobs - ddof);
+    /* pct_change over the union of the points' bars; each chain's first
+     * return is NaN */
+    int lo = starts[0], hi = starts[0] + ns[0];
+    for (int k = 1; k < K; k++) {
+        if (starts[k] < lo)
+            lo = starts[k];
+        if (starts[k] + ns[k] > hi)
+            hi = starts[k] + ns[k];
+    }
+    int is_std = a->ind == ALC_IND_STDEV_RETURN;
+    double *r = malloc((size_t)(hi - lo) * sizeof *r);
+    if (!r)
+        return -1;
+    r[0] = NAN;
+    for (int j = lo + 1; j < hi; j++) {
+        double v = close[j] / close[j - 1] - 1.0;
+        r[j - lo] = is_std ? v * 100.0 : v;
+    }
+    int rel[MAX_CHAINS] = {0};
+    for (int k = 0; k < K; k++)
+        rel[k] = starts[k] - lo;
+    if (is_std) {
+        rolling_var_multi(r, rel, ns, K, w, 0, 1, out);
+        for (int k = 0; k < K; k++)
+            out[k] = out[k] != out[k] ? out[k] : (out[k] < 0 ? 0.0 : sqrt(out[k])) * sqrt(252.0);
+    } else {
+        rolling_mean_multi(r, rel, ns, K, w, 1, out);
+        for (int k = 0; k < K; k++)
+            out[k] = out[k] * 100.0;
+    }
+    free(r);
+    return 0;
 }
 
 /* ---- pandas ewm(adjust=False).mean() ---------------------------------- */
@@ -206,36 +319,47 @@ static alc_status window_error(alc_error *err, const alc_indicator_args *a)
     return alc_fail(err, ALC_ERR_VALUE, "%s: window must be positive", alc_indicator_name(a->ind));
 }
 
-/* RSI over all bars (SPEC 6.3): EWM of gains and losses seeded with 0. */
-static double rsi_value(const double *p, int n, long w)
+double alc_rsi_series(const double *p, int n, long w, double *out)
 {
-    if (n < w)
-        return 50.0;
+    /* SPEC 6.3: EWM(alpha = 1/w, adjust=False) of gains and losses, seeded
+     * with 0 at the first bar; 50 while fewer than w bars */
     double com = com_from_alpha(1.0 / (double)w);
     double alpha = 1.0 / (1.0 + com), f = 1.0 - alpha;
-    double g = 0.0, l = 0.0;
-    for (int i = 1; i < n; i++) {
-        double d = p[i] - p[i - 1];
-        double gi = d > 0 ? d : 0.0;
-        double li = d < 0 ? -d : -0.0;
-        if (g != gi)
-            g = (f * g + alpha * gi) / (f + alpha);
-        if (l != li)
-            l = (f * l + alpha * li) / (f + alpha);
+    double g = 0.0, l = 0.0, v = 50.0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0) {
+            double d = p[i] - p[i - 1];
+            double gi = d > 0 ? d : 0.0;
+            double li = d < 0 ? -d : -0.0;
+            if (g != gi)
+                g = (f * g + alpha * gi) / (f + alpha);
+            if (l != li)
+                l = (f * l + alpha * li) / (f + alpha);
+        }
+        if (i + 1 < w)
+            v = 50.0;
+        else if (l == 0)
+            v = g > 0 ? 100.0 : 50.0;
+        else
+            v = 100.0 - 100.0 / (1.0 + g / l);
+        if (out)
+            out[i] = v;
     }
-    if (l == 0)
-        return g > 0 ? 100.0 : 50.0;
-    return 100.0 - 100.0 / (1.0 + g / l);
+    return v;
 }
 
-static double ema_value(const double *p, int n, long w)
+double alc_ema_series(const double *p, int n, long w, double *out)
 {
+    /* SPEC 6.10: EWM(span = w, adjust=False) seeded with the first close */
     double com = com_from_span((double)w);
     double alpha = 1.0 / (1.0 + com), f = 1.0 - alpha;
-    double y = p[0];
-    for (int i = 1; i < n; i++)
-        if (y != p[i])
+    double y = n > 0 ? p[0] : 0.0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && y != p[i])
             y = (f * y + alpha * p[i]) / (f + alpha);
+        if (out)
+            out[i] = y;
+    }
     return y;
 }
 
@@ -274,21 +398,6 @@ static alc_status ppo_value(const alc_indicator_args *a, const double *p, int n,
     return ALC_OK;
 }
 
-/* pct_change of p into r (r[0] = NaN), optionally scaled. */
-static double *returns_of(const double *p, int n, double scale)
-{
-    double *r = malloc((size_t)(n > 0 ? n : 1) * sizeof *r);
-    if (!r)
-        return NULL;
-    r[0] = NAN;
-    for (int i = 1; i < n; i++) {
-        r[i] = p[i] / p[i - 1] - 1.0;
-        if (scale != 1.0)
-            r[i] = r[i] * scale;
-    }
-    return r;
-}
-
 alc_status alc_kernel(const alc_indicator_args *a, const double *p, int n,
                       const char *ticker, double *out, alc_error *err)
 {
@@ -299,62 +408,37 @@ alc_status alc_kernel(const alc_indicator_args *a, const double *p, int n,
         return alc_fail(err, ALC_ERR_MARKET, "No market data available for %s", ticker);
     switch (a->ind) {
     case ALC_IND_RSI:
-        *out = rsi_value(p, n, w);
+        *out = alc_rsi_series(p, n, w, NULL);
         return ALC_OK;
     case ALC_IND_CURRENT_PRICE:
         *out = p[n - 1];
         return ALC_OK;
-    case ALC_IND_SMA: {
-        if (n < w)
+    case ALC_IND_SMA:
+    case ALC_IND_MAR:
+    case ALC_IND_STDEV_RETURN:
+    case ALC_IND_STDEV_PRICE: {
+        if (a->ind == ALC_IND_SMA && n < w)
             return alc_fail(err, ALC_ERR_EVAL, "Insufficient data for %s: need %ld bars, have %d bars",
                             ticker, w, n);
-        double v = alc_rolling_mean_last(p, n, (int)w);
-        if (v != v)
-            return alc_fail(err, ALC_ERR_EVAL, "No moving average available for %s window=%ld", ticker, w);
-        *out = v;
-        return ALC_OK;
-    }
-    case ALC_IND_EMA:
-        if (n < w)
-            return alc_fail(err, ALC_ERR_EVAL, "No EMA available for %s window=%ld", ticker, w);
-        *out = ema_value(p, n, w);
-        return ALC_OK;
-    case ALC_IND_MAR:
-    case ALC_IND_STDEV_RETURN: {
-        if (n < w) {
+        if (a->ind != ALC_IND_SMA && n < w) {
             *out = 0.0;
             return ALC_OK;
         }
-        int is_std = a->ind == ALC_IND_STDEV_RETURN;
-        double *r = returns_of(p, n, is_std ? 100.0 : 1.0);
-        if (!r)
-            return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+        int start = 0;
         double v;
-        if (is_std) {
-            v = alc_rolling_var_last(r, n, (int)w, 0);
-            v = v != v ? v : (v < 0 ? 0.0 : sqrt(v)) * sqrt(252.0);
-        } else {
-            v = alc_rolling_mean_last(r, n, (int)w);
-            v = v * 100.0;
-        }
-        free(r);
+        if (alc_kernel_rolling_block(a, p, &start, &n, 1, &v) != 0)
+            return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
         if (v != v)
             return alc_fail(err, ALC_ERR_EVAL, "No %s available for %s window=%ld",
                             alc_indicator_name(a->ind), ticker, w);
         *out = v;
         return ALC_OK;
     }
-    case ALC_IND_STDEV_PRICE: {
-        if (n < w) {
-            *out = 0.0;
-            return ALC_OK;
-        }
-        double v = alc_rolling_var_last(p, n, (int)w, 1);
-        if (v != v)
-            return alc_fail(err, ALC_ERR_EVAL, "No stdev-price available for %s window=%ld", ticker, w);
-        *out = v < 0 ? 0.0 : sqrt(v);
+    case ALC_IND_EMA:
+        if (n < w)
+            return alc_fail(err, ALC_ERR_EVAL, "No EMA available for %s window=%ld", ticker, w);
+        *out = alc_ema_series(p, n, w, NULL);
         return ALC_OK;
-    }
     case ALC_IND_CUMRET:
         if (n <= w) {
             *out = 0.0;
