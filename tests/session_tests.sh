@@ -3,7 +3,7 @@
 #
 #   session_tests.sh CASE ALCHEMISER MPIEXEC SOURCE_DIR WORKDIR
 #
-# CASE: determinism | hundred | thousand | errors | timeout | daily | valgrind
+# CASE: determinism | hundred | thousand | errors | timeout | daily | faults | valgrind
 # Prints "N passed, N failed" and exits non-zero on any failure.
 #
 # Portfolio files are compared without their line 2, the "session" line,
@@ -266,6 +266,61 @@ case_daily() {
     session_files out
     has daily.out "COMPLETED"
     check "status COMPLETED" test "$(h5attr "$h5" status)" = COMPLETED
+}
+
+# run with a fault injected by ALC_FAULT (worker.c): fault NP PREFIX SPEC ARGS...
+fault_run() {
+    local np=$1 pre=$2 spec=$3; shift 3
+    ALC_FAULT=$spec timeout 120 "$MPIEXEC" --oversubscribe -np "$np" -x ALC_FAULT "$ALC" run "$@" \
+        >"$pre.out" 2>"$pre.err"
+    rc=$?
+}
+
+case_faults() {
+    gen_strategies 60
+    write_job job.json ' "batch_size": 6, "output_dir": "out",' s/g*.clj
+    run 3 clean job.json --out clean
+    expect_rc 0 clean
+    session_files clean
+    strip_session "$portfolio" >clean.json
+    # a duplicate result is ignored, counted, and changes nothing
+    for sch in static dynamic; do
+        fault_run 3 "dup-$sch" 'duplicate:*:2' job.json --scheduling "$sch" --out "dup-$sch"
+        expect_rc 0 "dup-$sch"
+        session_files "dup-$sch"
+        check "$sch: one duplicate ignored" test "$(counter "$h5" duplicates_ignored)" = 1
+        check "$sch: duplicate changes nothing" cmp -s clean.json <(strip_session "$portfolio")
+        has "dup-$sch.err" "ignoring a duplicate result for batch-2-of-10"
+    done
+    # a failed batch is retried on another worker
+    for sch in static dynamic; do
+        fault_run 3 "err-$sch" 'error:1:*' job.json --scheduling "$sch" --out "err-$sch"
+        expect_rc 0 "err-$sch"
+        session_files "err-$sch"
+        check "$sch: retried" test "$(counter "$h5" retries)" -ge 1
+        check "$sch: same portfolio after retries" cmp -s clean.json <(strip_session "$portfolio")
+        check "$sch: two partial events for a retried batch" \
+            test "$(nevents "$events" PartialSignalGenerated)" -gt 10
+    done
+    # a worker that hangs: TIMEOUT at the deadline, and mpirun exits
+    sed 's/"batch_size": 6,/"batch_size": 6, "timeout_seconds": 2,/' job.json >hang.json
+    local t0=$SECONDS
+    fault_run 3 hang 'hang:1:3' hang.json --scheduling static --out hang
+    check "hang: mpirun exits soon after the deadline" test $((SECONDS - t0)) -lt 30
+    expect_rc 3 hang
+    has hang.out "TIMEOUT"
+    session_files hang
+    check "hang: status TIMEOUT" test "$(h5attr "$h5" status)" = TIMEOUT
+    has "$events" '"missing_batches":["batch-3-of-10"'
+    # a worker that dies kills the job: the .partial snapshot keeps what was done
+    fault_run 3 die 'die:1:3' job.json --scheduling static --out die
+    check "die: mpirun fails" test "$rc" -ne 0
+    local partial
+    partial=$(ls die/*.h5.partial 2>/dev/null | head -1)
+    check "die: a .partial snapshot, no final one" test -n "$partial" -a "$(ls die/*.h5 2>/dev/null | wc -l)" -eq 0
+    check "die: h5dump reads it" h5dump -a /status "$partial" >/dev/null
+    check "die: status shows the run did not finish" test "$(h5attr "$partial" status)" = PENDING
+    check "die: batch 1 was kept" test "$(h5rows "$partial" /batches/batch-1-of-10/signals)" = 6
 }
 
 case_valgrind() {

@@ -392,16 +392,106 @@ static alc_status send_result(MPI_Comm comm, const char *session_id, const alc_p
     return st;
 }
 
+/* Fault injection, a test hook: ALC_FAULT="KIND:RANK:BATCH[:ATTEMPT]" makes
+ * worker RANK (or any, "*") misbehave on batch number BATCH (1-based, or
+ * any, "*") at attempt ATTEMPT (default 1):
+ *   error      the batch result is marked failed
+ *   hang       the worker sleeps forever instead of answering
+ *   duplicate  the result is sent twice
+ *   die        the process aborts (after 1 s, so that earlier results land)
+ * Unset (production), nothing happens; a malformed value is ignored with a
+ * warning. */
+typedef enum { FAULT_NONE, FAULT_ERROR, FAULT_HANG, FAULT_DUPLICATE, FAULT_DIE } fault_kind;
+
+typedef struct fault {
+    fault_kind kind;
+    int rank;    /* -1 = any */
+    int batch;   /* 1-based, -1 = any */
+    int attempt;
+} fault;
+
+static int parse_fault_field(const char *s, int *out)
+{
+    if (!strcmp(s, "*")) {
+        *out = -1;
+        return 0;
+    }
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end || v < 0 || v > 1000000000)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static fault parse_fault(void)
+{
+    fault f = {FAULT_NONE, -1, -1, 1};
+    const char *env = getenv("ALC_FAULT");
+    if (!env || !*env)
+        return f;
+    char buf[128], *parts[4] = {NULL, NULL, NULL, NULL};
+    snprintf(buf, sizeof buf, "%s", env);
+    int n = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ":", &save); t && n < 4;
+         t = strtok_r(NULL, ":", &save))
+        parts[n++] = t;
+    static const char *names[] = {"", "error", "hang", "duplicate", "die"};
+    fault_kind kind = FAULT_NONE;
+    for (int i = 1; n >= 3 && i < 5; i++)
+        if (!strcmp(parts[0], names[i]))
+            kind = (fault_kind)i;
+    if (kind == FAULT_NONE || parse_fault_field(parts[1], &f.rank) ||
+        parse_fault_field(parts[2], &f.batch) ||
+        (parts[3] && (parse_fault_field(parts[3], &f.attempt) || f.attempt < 1))) {
+        alc_log(ALC_LOG_WARN, "ignoring malformed ALC_FAULT=%s (KIND:RANK:BATCH[:ATTEMPT])", env);
+        return f;
+    }
+    f.kind = kind;
+    return f;
+}
+
+static fault_kind fault_for(const fault *f, int rank, const alc_batch_desc *d)
+{
+    if (f->kind == FAULT_NONE || (f->rank >= 0 && f->rank != rank) ||
+        (f->batch >= 0 && f->batch != d->index + 1) || f->attempt != d->attempt)
+        return FAULT_NONE;
+    return f->kind;
+}
+
 static alc_status serve_batch(MPI_Comm comm, alc_worker *w, const alc_setup_msg *setup,
-                              const alc_batch_desc *d, alc_error *err)
+                              const fault *f, const alc_batch_desc *d, alc_error *err)
 {
     alc_partial p;
     alc_log(ALC_LOG_DEBUG, "evaluating batch-%d-of-%d (%d strategies, attempt %d)", d->index + 1,
             d->n_batches, d->count, d->attempt);
+    fault_kind fk = fault_for(f, w->rank, d);
+    if (fk == FAULT_HANG) {
+        alc_log(ALC_LOG_WARN, "ALC_FAULT: hanging on batch-%d-of-%d", d->index + 1, d->n_batches);
+        for (;;)
+            alc_sleep_us(1000000);
+    }
+    if (fk == FAULT_DIE) {
+        alc_log(ALC_LOG_WARN, "ALC_FAULT: dying on batch-%d-of-%d", d->index + 1, d->n_batches);
+        fflush(stderr);
+        alc_sleep_us(1000000);
+        abort();
+    }
     alc_status st = alc_worker_run_batch(w, d, setup->as_of, &p, err);
     if (st != ALC_OK)
         return st;
+    if (fk == FAULT_ERROR) {
+        alc_log(ALC_LOG_WARN, "ALC_FAULT: failing batch-%d-of-%d", d->index + 1, d->n_batches);
+        p.failed = 1;
+        free(p.error);
+        p.error = alc_strdup("injected fault (ALC_FAULT=error)");
+    }
     st = send_result(comm, setup->session_id, &p, err);
+    if (st == ALC_OK && fk == FAULT_DUPLICATE) {
+        alc_log(ALC_LOG_WARN, "ALC_FAULT: sending batch-%d-of-%d twice", d->index + 1,
+                d->n_batches);
+        st = send_result(comm, setup->session_id, &p, err);
+    }
     alc_partial_free(&p);
     return st;
 }
@@ -453,6 +543,7 @@ alc_status alc_worker_serve(MPI_Comm comm, int *aborted, alc_error *err)
     }
     alc_worker *w = NULL;
     st = alc_worker_new(market, setup_error[0] ? setup_error : NULL, rank, &w, err);
+    fault f = parse_fault();
 
     /* 3. static mode: this rank's share, one Scatterv of packed batch lists */
     if (st == ALC_OK && setup.scheduling == ALC_SCHED_STATIC) {
@@ -475,7 +566,7 @@ alc_status alc_worker_serve(MPI_Comm comm, int *aborted, alc_error *err)
         free(lb);
         for (int i = 0; i < n; i++) {
             if (st == ALC_OK)
-                st = serve_batch(comm, w, &setup, &list[i], err);
+                st = serve_batch(comm, w, &setup, &f, &list[i], err);
             alc_batch_desc_free(&list[i]);
         }
         free(list);
@@ -521,7 +612,7 @@ alc_status alc_worker_serve(MPI_Comm comm, int *aborted, alc_error *err)
         st = alc_unpack_batch(mb, (size_t)count, &d, err);
         free(mb);
         if (st == ALC_OK) {
-            st = serve_batch(comm, w, &setup, &d, err);
+            st = serve_batch(comm, w, &setup, &f, &d, err);
             alc_batch_desc_free(&d);
         }
     }
