@@ -432,6 +432,8 @@ static alc_status register_group(alc_engine *e, const frag *f, const alc_sym *na
         e->body_by_id_cap = cap;
     }
     e->body_by_id[f->id] = group;
+    if (f->id >= e->body_by_id_used)
+        e->body_by_id_used = f->id + 1;
     if (name->id >= e->body_by_name_cap) {
         int32_t cap = e->body_by_name_cap ? e->body_by_name_cap : 1024;
         while (cap <= name->id)
@@ -975,6 +977,7 @@ void alc_engine_free(alc_engine *e)
     free(e->body_by_id);
     free(e->body_by_name);
     free(e->memo);
+    free(e->returns);
     free(e->in_progress);
     free(e);
 }
@@ -1093,11 +1096,15 @@ alc_status alc_engine_eval(alc_engine *e, const alc_program *p, alc_day as_of,
             memset(e->body_by_name, 0, (size_t)e->body_by_name_cap * sizeof *e->body_by_name);
         if (e->memo)
             memset(e->memo, 0, e->memo_cap * sizeof *e->memo);
+        if (e->returns)
+            memset(e->returns, 0, e->returns_cap * sizeof *e->returns);
         e->gen = 1;
     }
     e->memo_count = 0;
-    if (e->body_by_id)
-        memset(e->body_by_id, 0, (size_t)e->body_by_id_cap * sizeof *e->body_by_id);
+    e->returns_count = 0;
+    if (e->body_by_id_used)
+        memset(e->body_by_id, 0, (size_t)e->body_by_id_used * sizeof *e->body_by_id);
+    e->body_by_id_used = 0;
     alc_arena_reset(&e->arena);
     alc_indicator_cache_set_horizon(e->cache, as_of);
     value root;

@@ -74,6 +74,15 @@ typedef struct memo_entry {
     const frag *weights; /* NULL = "nothing" */
 } memo_entry;
 
+/* Daily return of a memoised holdings fragment, per evaluation. */
+typedef struct return_entry {
+    uint32_t gen;
+    alc_day day;
+    const frag *holdings;
+    int has;          /* 0: no held ticker had a return that day */
+    long double ret;
+} return_entry;
+
 typedef struct name_body {
     uint32_t gen;
     const alc_node *group; /* the group call node whose body was registered */
@@ -97,10 +106,13 @@ struct alc_engine {
     int32_t next_frag_id;
     const alc_node **body_by_id; /* indexed by fragment id */
     int32_t body_by_id_cap;
+    int32_t body_by_id_used;     /* ids below this may be set */
     name_body *body_by_name;     /* indexed by name sym id */
     int32_t body_by_name_cap;
     memo_entry *memo;
     size_t memo_cap, memo_count;
+    return_entry *returns;
+    size_t returns_cap, returns_count;
     const alc_sym **in_progress;
     int n_in_progress, cap_in_progress;
 };

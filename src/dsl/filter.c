@@ -2,6 +2,7 @@
  * over tickers, portfolio mode over fragments, and the in-process
  * historical group scoring of SPEC 7.6 with its name-keyed memo. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -349,6 +350,53 @@ static int holdings_return(alc_engine *e, const frag *prev, alc_day d, long doub
     return 1;
 }
 
+/* holdings_return memoised per (holdings, day): holdings come from the
+ * memo, so within one evaluation a pointer always means the same weights,
+ * and nested filters score the same group at many overlapping anchors. */
+static return_entry *return_slot(alc_engine *e, const frag *h, alc_day d)
+{
+    uint64_t k = (uint64_t)(uintptr_t)h * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uint32_t)d * 0xBF58476D1CE4E5B9ull;
+    size_t i = (size_t)(k ^ (k >> 29)) & (e->returns_cap - 1);
+    for (;;) {
+        return_entry *r = &e->returns[i];
+        if (r->gen != e->gen || (r->holdings == h && r->day == d))
+            return r;
+        i = (i + 1) & (e->returns_cap - 1);
+    }
+}
+
+static int holdings_return_memo(alc_engine *e, const frag *h, alc_day d, long double *ret)
+{
+    if ((e->returns_count + 1) * 2 > e->returns_cap) {
+        size_t old_cap = e->returns_cap;
+        return_entry *old = e->returns;
+        size_t cap = old_cap ? old_cap * 2 : 4096;
+        e->returns = calloc(cap, sizeof *e->returns);
+        if (!e->returns) {
+            e->returns = old;
+            return -1;
+        }
+        e->returns_cap = cap;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].gen == e->gen)
+                *return_slot(e, old[i].holdings, old[i].day) = old[i];
+        free(old);
+    }
+    return_entry *r = return_slot(e, h, d);
+    if (r->gen != e->gen) {
+        int has = holdings_return(e, h, d, &r->ret);
+        if (has < 0)
+            return -1;
+        r->gen = e->gen;
+        r->holdings = h;
+        r->day = d;
+        r->has = has;
+        e->returns_count++;
+    }
+    *ret = r->ret;
+    return r->has;
+}
+
 static double group_metric(dsl_op op, const long double *s, long w)
 {
     long double v = 0;
@@ -482,7 +530,7 @@ static alc_status group_score(alc_engine *e, const alc_node *body, const alc_sym
             continue;
         }
         long double r;
-        int has_return = holdings_return(e, prev, d, &r);
+        int has_return = holdings_return_memo(e, prev, d, &r);
         if (has_return < 0) {
             st = oom(e);
             goto done;

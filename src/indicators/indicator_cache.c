@@ -16,24 +16,34 @@
 
 #include "alchemiser/indicators.h"
 
+/* Dated values: a 24-byte entry, key packed into two words so that the
+ * table stays small and probes touch one cache line.  Windows of 0 .. 2^21-1
+ * are cacheable (beyond any history); others are computed every time. */
 typedef struct cache_key {
-    int32_t series;
-    int32_t ind;
-    int64_t w1, w2, w3;
-    int32_t day; /* INT32_MIN for whole-series entries */
+    uint64_t a; /* (series + 1) << 40 | indicator << 32 | day (never 0) */
+    uint64_t b; /* w1 | w2 << 21 | w3 << 42 */
 } cache_key;
 
 typedef struct cache_entry {
-    cache_key key;
-    int used;
+    cache_key key; /* key.a == 0: empty */
     double value;
-    double *series_values; /* whole-series entries: one value per bar */
 } cache_entry;
+
+/* Whole-history series (RSI, EMA): a short list per ticker. */
+typedef struct series_values {
+    struct series_values *next;
+    int ind;
+    long window;
+    double *values; /* one per bar */
+} series_values;
+
+#define WINDOW_LIMIT (1L << 21)
 
 struct alc_indicator_cache {
     const alc_market *market;
     cache_entry *slots;
     size_t cap, count;
+    series_values **whole; /* per series */
     /* per series, lazily: index of the last bar on or before each calendar
      * day from the first bar to the last (O(1) instead of a binary search,
      * which group scoring does for every held ticker and day) */
@@ -45,30 +55,20 @@ struct alc_indicator_cache {
     alc_day horizon;
 };
 
-static uint64_t mix(uint64_t h, uint64_t v)
+static int make_key(int series, const alc_indicator_args *a, alc_day day, cache_key *k)
 {
-    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    return h;
+    if (a->w1 < 0 || a->w1 >= WINDOW_LIMIT || a->w2 < 0 || a->w2 >= WINDOW_LIMIT || a->w3 < 0 ||
+        a->w3 >= WINDOW_LIMIT)
+        return 0;
+    k->a = ((uint64_t)(series + 1) << 40) | ((uint64_t)a->ind << 32) | (uint32_t)day;
+    k->b = (uint64_t)a->w1 | ((uint64_t)a->w2 << 21) | ((uint64_t)a->w3 << 42);
+    return 1;
 }
 
-static uint64_t key_hash(const cache_key *k)
+static size_t key_hash(const cache_key *k)
 {
-    uint64_t h = (uint64_t)(uint32_t)k->series;
-    h = mix(h, (uint64_t)k->ind);
-    h = mix(h, (uint64_t)k->w1);
-    h = mix(h, (uint64_t)k->w2);
-    h = mix(h, (uint64_t)k->w3);
-    h = mix(h, (uint64_t)(uint32_t)k->day);
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return h;
-}
-
-static int key_eq(const cache_key *a, const cache_key *b)
-{
-    return a->series == b->series && a->ind == b->ind && a->w1 == b->w1 && a->w2 == b->w2 &&
-           a->w3 == b->w3 && a->day == b->day;
+    uint64_t h = k->a * 0x9E3779B97F4A7C15ull ^ (k->b + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull;
+    return (size_t)(h ^ (h >> 31));
 }
 
 alc_indicator_cache *alc_indicator_cache_new(const alc_market *m)
@@ -77,19 +77,17 @@ alc_indicator_cache *alc_indicator_cache_new(const alc_market *m)
     if (!c)
         return NULL;
     c->market = m;
-    c->bar_at = calloc((size_t)(m->n > 0 ? m->n : 1), sizeof *c->bar_at);
-    c->returns = calloc((size_t)(m->n > 0 ? m->n : 1), sizeof *c->returns);
-    if (!c->bar_at || !c->returns) {
-        free(c->bar_at);
-        free(c->returns);
-        free(c);
-        return NULL;
-    }
-    c->cap = 1024;
+    size_t n = (size_t)(m->n > 0 ? m->n : 1);
+    c->bar_at = calloc(n, sizeof *c->bar_at);
+    c->returns = calloc(n, sizeof *c->returns);
+    c->whole = calloc(n, sizeof *c->whole);
+    c->cap = 4096;
     c->slots = calloc(c->cap, sizeof *c->slots);
-    if (!c->slots) {
+    if (!c->bar_at || !c->returns || !c->whole || !c->slots) {
         free(c->bar_at);
         free(c->returns);
+        free(c->whole);
+        free(c->slots);
         free(c);
         return NULL;
     }
@@ -100,17 +98,86 @@ void alc_indicator_cache_free(alc_indicator_cache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->cap; i++) {
-        free(c->slots[i].series_values);
-    }
     free(c->slots);
     for (int i = 0; i < c->market->n; i++) {
         free(c->bar_at[i]);
         free(c->returns[i]);
+        for (series_values *v = c->whole[i], *next; v; v = next) {
+            next = v->next;
+            free(v->values);
+            free(v);
+        }
     }
     free(c->bar_at);
     free(c->returns);
+    free(c->whole);
     free(c);
+}
+
+static cache_entry *find_slot(alc_indicator_cache *c, const cache_key *k)
+{
+    size_t mask = c->cap - 1, i = key_hash(k) & mask;
+    while (c->slots[i].key.a && (c->slots[i].key.a != k->a || c->slots[i].key.b != k->b))
+        i = (i + 1) & mask;
+    return &c->slots[i];
+}
+
+static int grow(alc_indicator_cache *c)
+{
+    cache_entry *old = c->slots;
+    size_t old_cap = c->cap;
+    cache_entry *slots = calloc(old_cap * 2, sizeof *slots);
+    if (!slots)
+        return -1;
+    c->slots = slots;
+    c->cap = old_cap * 2;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].key.a)
+            *find_slot(c, &old[i].key) = old[i];
+    free(old);
+    return 0;
+}
+
+/* Store a value (the key must be absent).  -1 when out of memory. */
+static int store(alc_indicator_cache *c, const cache_key *k, double v)
+{
+    if ((c->count + 1) * 2 > c->cap && grow(c) != 0)
+        return -1;
+    cache_entry *e = find_slot(c, k);
+    e->key = *k;
+    e->value = v;
+    c->count++;
+    return 0;
+}
+
+/* Whole-history RSI / EMA output series for one ticker. */
+static alc_status whole_series(alc_indicator_cache *c, int series_index, const alc_indicator_args *a,
+                               const double **out, alc_error *err)
+{
+    for (series_values *v = c->whole[series_index]; v; v = v->next)
+        if (v->ind == (int)a->ind && v->window == a->w1) {
+            *out = v->values;
+            return ALC_OK;
+        }
+    const alc_series *s = &c->market->series[series_index];
+    series_values *v = malloc(sizeof *v);
+    double *vals = malloc((size_t)(s->n > 0 ? s->n : 1) * sizeof *vals);
+    if (!v || !vals) {
+        free(v);
+        free(vals);
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    }
+    if (a->ind == ALC_IND_RSI)
+        alc_rsi_series(s->close, s->n, a->w1, vals);
+    else
+        alc_ema_series(s->close, s->n, a->w1, vals);
+    v->ind = (int)a->ind;
+    v->window = a->w1;
+    v->values = vals;
+    v->next = c->whole[series_index];
+    c->whole[series_index] = v;
+    *out = vals;
+    return ALC_OK;
 }
 
 const long double *alc_indicator_returns(alc_indicator_cache *c, int series_index)
@@ -155,72 +222,6 @@ int alc_indicator_bar_at(alc_indicator_cache *c, int series_index, alc_day day)
     return t[day - s->day[0]];
 }
 
-static cache_entry *find_slot(alc_indicator_cache *c, const cache_key *k)
-{
-    size_t i = key_hash(k) & (c->cap - 1);
-    while (c->slots[i].used && !key_eq(&c->slots[i].key, k))
-        i = (i + 1) & (c->cap - 1);
-    return &c->slots[i];
-}
-
-static int grow(alc_indicator_cache *c)
-{
-    size_t cap = c->cap * 2;
-    cache_entry *old = c->slots;
-    size_t old_cap = c->cap;
-    cache_entry *slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return -1;
-    c->slots = slots;
-    c->cap = cap;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i].used)
-            *find_slot(c, &old[i].key) = old[i];
-    free(old);
-    return 0;
-}
-
-/* Insert a new entry for k (not present).  NULL when out of memory. */
-static cache_entry *insert(alc_indicator_cache *c, const cache_key *k)
-{
-    if ((c->count + 1) * 4 > c->cap * 3 && grow(c) != 0)
-        return NULL;
-    cache_entry *e = find_slot(c, k);
-    e->key = *k;
-    e->used = 1;
-    c->count++;
-    return e;
-}
-
-/* Whole-history RSI / EMA output series for one ticker. */
-static alc_status whole_series(alc_indicator_cache *c, const alc_series *s, int series_index,
-                               const alc_indicator_args *a, cache_entry **out, alc_error *err)
-{
-    cache_key k = {series_index, (int32_t)a->ind, a->w1, 0, 0, INT32_MIN};
-    cache_entry *e = find_slot(c, &k);
-    if (e->used) {
-        *out = e;
-        return ALC_OK;
-    }
-    int n = s->n;
-    double *vals = malloc((size_t)(n > 0 ? n : 1) * sizeof *vals);
-    if (!vals)
-        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    if (a->ind == ALC_IND_RSI)
-        alc_rsi_series(s->close, n, a->w1, vals);
-    else
-        alc_ema_series(s->close, n, a->w1, vals);
-    /* insertion may rehash: look the slot up again */
-    e = insert(c, &k);
-    if (!e) {
-        free(vals);
-        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    }
-    e->series_values = vals;
-    *out = e;
-    return ALC_OK;
-}
-
 void alc_indicator_cache_set_horizon(alc_indicator_cache *c, alc_day horizon)
 {
     c->horizon = horizon;
@@ -263,8 +264,10 @@ static int fill_block(alc_indicator_cache *c, int series_index, alc_day as_of, c
                 return 0; /* a short-data rule applies: the plain kernel handles it */
             continue;
         }
-        cache_key k = {series_index, (int32_t)a->ind, a->w1, a->w2, a->w3, d};
-        if (d != as_of && find_slot(c, &k)->used)
+        cache_key k;
+        if (!make_key(series_index, a, d, &k))
+            return 0;
+        if (d != as_of && find_slot(c, &k)->key.a)
             continue;
         starts[K] = start;
         ns[K] = n;
@@ -280,11 +283,10 @@ static int fill_block(alc_indicator_cache *c, int series_index, alc_day as_of, c
     for (int i = 0; i < K; i++) {
         if (v[i] != v[i])
             continue;
-        cache_key k = {series_index, (int32_t)a->ind, a->w1, a->w2, a->w3, when[i]};
-        cache_entry *ce = insert(c, &k);
-        if (!ce)
+        cache_key k;
+        make_key(series_index, a, when[i], &k);
+        if (store(c, &k, v[i]) != 0)
             return 0;
-        ce->value = v[i];
     }
     if (v[0] != v[0])
         return 0;
@@ -302,24 +304,28 @@ alc_status alc_indicator_value(alc_indicator_cache *c, int series_index, alc_day
             return alc_fail(err, ALC_ERR_VALUE, "%s: window must be positive", alc_indicator_name(a->ind));
         if (e < 0)
             return alc_fail(err, ALC_ERR_MARKET, "No market data available for %s", s->ticker);
-        cache_entry *ce = NULL;
-        alc_status st = whole_series(c, s, series_index, a, &ce, err);
-        if (st != ALC_OK)
-            return st;
         if (a->ind == ALC_IND_EMA && e + 1 < a->w1)
             return alc_fail(err, ALC_ERR_EVAL, "No EMA available for %s window=%ld", s->ticker, a->w1);
-        *out = ce->series_values[e];
+        if (a->w1 >= WINDOW_LIMIT) /* RSI beyond any history: 50 */
+            return alc_kernel(a, s->close, e + 1, s->ticker, out, err);
+        const double *values = NULL;
+        alc_status st = whole_series(c, series_index, a, &values, err);
+        if (st != ALC_OK)
+            return st;
+        *out = values[e];
         return ALC_OK;
     }
-    cache_key k = {series_index, (int32_t)a->ind, a->w1, a->w2,
-                   a->w3, as_of};
-    cache_entry *ce = find_slot(c, &k);
-    if (ce->used) {
-        *out = ce->value;
-        return ALC_OK;
+    cache_key k;
+    int cacheable = make_key(series_index, a, as_of, &k);
+    if (cacheable) {
+        const cache_entry *ce = find_slot(c, &k);
+        if (ce->key.a) {
+            *out = ce->value;
+            return ALC_OK;
+        }
     }
     int days = alc_indicator_period_days(a);
-    if (as_of < c->horizon && fill_block(c, series_index, as_of, a, days, out))
+    if (cacheable && as_of < c->horizon && fill_block(c, series_index, as_of, a, days, out))
         return ALC_OK;
     int start, n;
     period_bars(c, series_index, as_of, days, &start, &n);
@@ -327,10 +333,8 @@ alc_status alc_indicator_value(alc_indicator_cache *c, int series_index, alc_day
     alc_status st = alc_kernel(a, s->close + start, n, s->ticker, &v, err);
     if (st != ALC_OK)
         return st;
-    ce = insert(c, &k);
-    if (!ce)
+    if (cacheable && store(c, &k, v) != 0)
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    ce->value = v;
     *out = v;
     return ALC_OK;
 }
