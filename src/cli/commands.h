@@ -16,5 +16,6 @@ int alc_cmd_check(int argc, char **argv);
 int alc_cmd_data(int argc, char **argv);
 /* mpirun -np N alchemiser run JOB.json: the MPI signal session (cmd_run.c). */
 int alc_cmd_run(int argc, char **argv);
+int alc_cmd_backtest(int argc, char **argv);
 
 #endif

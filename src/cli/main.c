@@ -9,6 +9,7 @@ static const alc_command commands[] = {
     {"check", alc_cmd_check, "parse and statically check strategy files"},
     {"data", alc_cmd_data, "market data: import CSV, synthesize, describe"},
     {"run", alc_cmd_run, "run a job: evaluate strategies under MPI into one portfolio"},
+    {"backtest", alc_cmd_backtest, "every strategy of a job on every day of a range, under MPI"},
 };
 
 static void usage(FILE *out)
