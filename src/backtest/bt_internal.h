@@ -28,6 +28,7 @@ typedef struct bt_context {
     int chunk, blocks;
     long n_tasks, next_task;
     long done_days;
+    int *order;           /* strategies by decreasing file size (NULL: file order) */
     double t_start, last_progress;
     /* rank 0 results */
     bt_strategy *strategies;

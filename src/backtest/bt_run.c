@@ -3,7 +3,9 @@
  * Rank 0 hands out (strategy, block of days) tasks through a dynamic work
  * queue, like the session's: a worker asks for work by sending its previous
  * result (or an empty hello), and rank 0 answers with the next task or a
- * stop.  With one rank, rank 0 runs every task itself.  Results are stored
+ * stop.  Each worker holds two tasks (one running, one queued) so that it
+ * never waits, and rank 0 evaluates tasks itself between answering: on a
+ * 2-core node, np 2 uses both cores.  With one rank, rank 0 runs every task.  Results are stored
  * per (strategy, day) and assembled in job-file order, so the outputs are
  * identical for every number of ranks and block size.
  *
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alchemiser/backtest.h"
@@ -200,13 +203,28 @@ static void progress(bt_context *ctx, int final)
 
 /* ---- tasks ---------------------------------------------------------------------- */
 
-static void plan_tasks(bt_context *ctx, int workers)
+/* Largest strategy files first (longest-processing-time first): a heavy
+ * strategy's blocks start early instead of ending the run alone. */
+typedef struct sized {
+    long size;
+    int index;
+} sized;
+
+static int by_size_desc(const void *a, const void *b)
+{
+    const sized *x = a, *y = b;
+    if (x->size != y->size)
+        return x->size > y->size ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+static void plan_tasks(bt_context *ctx, int ranks)
 {
     int S = ctx->job->n_strategies, T = ctx->T;
     int chunk = ctx->opt->chunk_days;
     if (chunk <= 0) {
-        /* about 8 tasks per worker, blocks of at least a month */
-        long target = (long)(workers > 0 ? workers : 1) * 8;
+        /* about 32 tasks per evaluating rank, blocks of at least a month */
+        long target = (long)(ranks > 0 ? ranks : 1) * 32;
         long per = ((long)S * T + target - 1) / target;
         chunk = per < 21 ? 21 : per > T ? T : (int)per;
     }
@@ -216,13 +234,30 @@ static void plan_tasks(bt_context *ctx, int workers)
     ctx->blocks = (T + chunk - 1) / chunk;
     ctx->n_tasks = (long)S * ctx->blocks;
     ctx->next_task = 0;
+    sized *by = malloc((size_t)(S ? S : 1) * sizeof *by);
+    ctx->order = malloc((size_t)(S ? S : 1) * sizeof *ctx->order);
+    if (!by || !ctx->order) {
+        free(by);
+        free(ctx->order);
+        ctx->order = NULL; /* file order then */
+        return;
+    }
+    for (int s = 0; s < S; s++) {
+        struct stat sb;
+        by[s].index = s;
+        by[s].size = stat(ctx->job->strategies[s].path, &sb) == 0 ? (long)sb.st_size : 0;
+    }
+    qsort(by, (size_t)S, sizeof *by, by_size_desc);
+    for (int s = 0; s < S; s++)
+        ctx->order[s] = by[s].index;
+    free(by);
 }
 
-/* Task k -> (strategy, first day, count); strategies outer so that a
- * worker's consecutive tasks often share programs and warm caches. */
+/* Task k -> (strategy, first day, count). */
 static void task_of(const bt_context *ctx, long k, int32_t task[3])
 {
-    int s = (int)(k / ctx->blocks), b = (int)(k % ctx->blocks);
+    int i = (int)(k / ctx->blocks), b = (int)(k % ctx->blocks);
+    int s = ctx->order ? ctx->order[i] : i;
     int t0 = b * ctx->chunk;
     int count = ctx->T - t0 < ctx->chunk ? ctx->T - t0 : ctx->chunk;
     task[0] = s;
@@ -230,60 +265,143 @@ static void task_of(const bt_context *ctx, long k, int32_t task[3])
     task[2] = count;
 }
 
+/* An evaluating rank's state: its engine (indicator cache) and the
+ * programs it has parsed, kept across tasks. */
+typedef struct bt_worker {
+    alc_engine *engine;
+    alc_program **programs;
+    char **parse_errors;
+    int n;
+    buf out;
+} bt_worker;
+
+static alc_status worker_init(bt_worker *w, bt_context *ctx, alc_error *err)
+{
+    memset(w, 0, sizeof *w);
+    w->n = ctx->job->n_strategies;
+    alc_status st = alc_engine_new(ctx->market, &w->engine, err);
+    w->programs = calloc((size_t)w->n, sizeof *w->programs);
+    w->parse_errors = calloc((size_t)w->n, sizeof *w->parse_errors);
+    if (st == ALC_OK && (!w->programs || !w->parse_errors))
+        st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    return st;
+}
+
+static void worker_free(bt_worker *w)
+{
+    free(w->out.p);
+    for (int s = 0; w->programs && s < w->n; s++) {
+        alc_program_free(w->programs[s]);
+        free(w->parse_errors[s]);
+    }
+    free(w->programs);
+    free(w->parse_errors);
+    alc_engine_free(w->engine);
+}
+
+static alc_status worker_task(bt_context *ctx, bt_worker *w, const int32_t task[3], alc_error *err)
+{
+    return run_task(ctx, w->engine, w->programs, w->parse_errors, task[0], task[1], task[2], &w->out, err);
+}
+
+/* Tasks each worker holds at once: one running and one queued, so that a
+ * worker never waits for rank 0, which evaluates tasks itself between
+ * answering. */
+#define TASKS_IN_FLIGHT 2
+
+/* Rank 0 with workers: answer every pending message; returns the number of
+ * workers still active. */
+static alc_status answer_pending(bt_context *ctx, MPI_Comm comm, int *outstanding, int *active, int block,
+                                 unsigned char **msg, size_t *msg_cap, alc_status st, alc_error *err)
+{
+    for (;;) {
+        int flag = 0;
+        MPI_Status status;
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_RESULT, comm, &flag, &status);
+        if (!flag) {
+            if (!block || *active == 0)
+                return st;
+            struct timespec nap = {0, 100000}; /* 0.1 ms: wait without spinning a core */
+            nanosleep(&nap, NULL);
+            continue;
+        }
+        block = 0; /* one message answered: the caller can go on */
+        int n, src = status.MPI_SOURCE;
+        MPI_Get_count(&status, MPI_BYTE, &n);
+        if ((size_t)n > *msg_cap) {
+            unsigned char *m = realloc(*msg, (size_t)n);
+            if (!m)
+                return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+            *msg = m;
+            *msg_cap = (size_t)n;
+        }
+        MPI_Recv(*msg, n, MPI_BYTE, src, TAG_RESULT, comm, MPI_STATUS_IGNORE);
+        int32_t first = 0;
+        if (n == 4)
+            memcpy(&first, *msg, 4);
+        if (n == 4 && first == WORKER_FAILED) {
+            outstanding[src]--;
+            if (st == ALC_OK)
+                st = alc_fail(err, ALC_ERR_SESSION, "rank %d failed while evaluating (see its message)", src);
+        } else if (n > 0) {
+            outstanding[src]--;
+            if (st == ALC_OK)
+                st = store_result(ctx, *msg, (size_t)n, err);
+        }
+        progress(ctx, 0);
+        /* top the worker up to TASKS_IN_FLIGHT, or stop it once it is idle */
+        while (st == ALC_OK && ctx->next_task < ctx->n_tasks && outstanding[src] < TASKS_IN_FLIGHT) {
+            int32_t task[3];
+            task_of(ctx, ctx->next_task++, task);
+            MPI_Send(task, 3, MPI_INT32_T, src, TAG_TASK, comm);
+            outstanding[src]++;
+        }
+        if (outstanding[src] == 0) {
+            int32_t stop[3] = {-1, 0, 0};
+            MPI_Send(stop, 3, MPI_INT32_T, src, TAG_TASK, comm);
+            (*active)--;
+        }
+    }
+}
+
 static alc_status coordinate(bt_context *ctx, MPI_Comm comm, int nranks, alc_error *err)
 {
     int active = nranks - 1;
+    int *outstanding = calloc((size_t)nranks, sizeof *outstanding);
     unsigned char *msg = NULL;
     size_t msg_cap = 0;
-    alc_status st = ALC_OK;
-    while (active > 0) {
-        MPI_Status status;
-        MPI_Probe(MPI_ANY_SOURCE, TAG_RESULT, comm, &status);
-        int n;
-        MPI_Get_count(&status, MPI_BYTE, &n);
-        if ((size_t)n > msg_cap) {
-            unsigned char *m = realloc(msg, (size_t)n);
-            if (!m) {
-                st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-                break;
-            }
-            msg = m;
-            msg_cap = (size_t)n;
-        }
-        MPI_Recv(msg, n, MPI_BYTE, status.MPI_SOURCE, TAG_RESULT, comm, MPI_STATUS_IGNORE);
-        int32_t first = 0;
-        if (n == 4)
-            memcpy(&first, msg, 4);
-        if (n == 4 && first == WORKER_FAILED) {
-            if (st == ALC_OK)
-                st = alc_fail(err, ALC_ERR_SESSION, "rank %d failed while evaluating (see its message)",
-                              status.MPI_SOURCE);
-        } else if (n > 0 && st == ALC_OK) {
-            st = store_result(ctx, msg, (size_t)n, err);
-        }
-        progress(ctx, 0);
-        int32_t task[3] = {-1, 0, 0};
-        if (st == ALC_OK && ctx->next_task < ctx->n_tasks)
+    bt_worker self;
+    alc_status st = worker_init(&self, ctx, err);
+    if (!outstanding && st == ALC_OK)
+        st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    alc_status local = ALC_OK;
+    while (outstanding && (active > 0 || (st == ALC_OK && ctx->next_task < ctx->n_tasks))) {
+        st = answer_pending(ctx, comm, outstanding, &active, 0, &msg, &msg_cap, st, err);
+        if (st == ALC_OK && ctx->next_task < ctx->n_tasks) {
+            /* rank 0 evaluates a task itself between answering */
+            int32_t task[3];
             task_of(ctx, ctx->next_task++, task);
-        else
-            active--;
-        MPI_Send(task, 3, MPI_INT32_T, status.MPI_SOURCE, TAG_TASK, comm);
+            local = worker_task(ctx, &self, task, err);
+            if (local == ALC_OK)
+                local = store_result(ctx, self.out.p, self.out.len, err);
+            if (local != ALC_OK)
+                st = local;
+            progress(ctx, 0);
+        } else if (active > 0) {
+            st = answer_pending(ctx, comm, outstanding, &active, 1, &msg, &msg_cap, st, err);
+        }
     }
+    worker_free(&self);
+    free(outstanding);
     free(msg);
     return st;
 }
 
 static alc_status serve(bt_context *ctx, MPI_Comm comm, alc_error *err)
 {
-    alc_engine *engine = NULL;
-    alc_status st = alc_engine_new(ctx->market, &engine, err);
-    int S = ctx->job->n_strategies;
-    alc_program **programs = calloc((size_t)S, sizeof *programs);
-    char **parse_errors = calloc((size_t)S, sizeof *parse_errors);
-    if (st == ALC_OK && (!programs || !parse_errors))
-        st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    buf out = {0};
-    /* hello: an empty result asks for the first task */
+    bt_worker w;
+    alc_status st = worker_init(&w, ctx, err);
+    /* hello: an empty result asks for the first tasks */
     MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_RESULT, comm);
     for (;;) {
         int32_t task[3];
@@ -291,52 +409,32 @@ static alc_status serve(bt_context *ctx, MPI_Comm comm, alc_error *err)
         if (task[0] < 0)
             break;
         if (st == ALC_OK)
-            st = run_task(ctx, engine, programs, parse_errors, task[0], task[1], task[2], &out, err);
+            st = worker_task(ctx, &w, task, err);
         if (st == ALC_OK) {
-            MPI_Send(out.p, (int)out.len, MPI_BYTE, 0, TAG_RESULT, comm);
+            MPI_Send(w.out.p, (int)w.out.len, MPI_BYTE, 0, TAG_RESULT, comm);
         } else {
             /* tell rank 0, which stops the run but still releases everyone */
             int32_t failed = WORKER_FAILED;
             MPI_Send(&failed, 4, MPI_BYTE, 0, TAG_RESULT, comm);
         }
     }
-    free(out.p);
-    for (int s = 0; programs && s < S; s++) {
-        alc_program_free(programs[s]);
-        free(parse_errors[s]);
-    }
-    free(programs);
-    free(parse_errors);
-    alc_engine_free(engine);
+    worker_free(&w);
     return st;
 }
 
 static alc_status run_locally(bt_context *ctx, alc_error *err)
 {
-    alc_engine *engine = NULL;
-    alc_status st = alc_engine_new(ctx->market, &engine, err);
-    int S = ctx->job->n_strategies;
-    alc_program **programs = calloc((size_t)S, sizeof *programs);
-    char **parse_errors = calloc((size_t)S, sizeof *parse_errors);
-    if (st == ALC_OK && (!programs || !parse_errors))
-        st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    buf out = {0};
+    bt_worker w;
+    alc_status st = worker_init(&w, ctx, err);
     while (st == ALC_OK && ctx->next_task < ctx->n_tasks) {
         int32_t task[3];
         task_of(ctx, ctx->next_task++, task);
-        st = run_task(ctx, engine, programs, parse_errors, task[0], task[1], task[2], &out, err);
+        st = worker_task(ctx, &w, task, err);
         if (st == ALC_OK)
-            st = store_result(ctx, out.p, out.len, err);
+            st = store_result(ctx, w.out.p, w.out.len, err);
         progress(ctx, 0);
     }
-    free(out.p);
-    for (int s = 0; programs && s < S; s++) {
-        alc_program_free(programs[s]);
-        free(parse_errors[s]);
-    }
-    free(programs);
-    free(parse_errors);
-    alc_engine_free(engine);
+    worker_free(&w);
     return st;
 }
 
@@ -353,6 +451,7 @@ static void context_free(bt_context *ctx)
         free(st->ret);
     }
     free(ctx->strategies);
+    free(ctx->order);
     for (int t = 0; ctx->portfolio && t < ctx->T; t++)
         alc_bt_day_free(&ctx->portfolio[t]);
     free(ctx->portfolio);
@@ -409,7 +508,7 @@ alc_status alc_backtest_run(MPI_Comm comm, const alc_backtest_options *opt, alc_
         return st;
     }
     ctx.t_start = now_s();
-    plan_tasks(&ctx, nranks - 1);
+    plan_tasks(&ctx, nranks); /* rank 0 evaluates too */
     if (rank == 0) {
         int S = ctx.job->n_strategies;
         ctx.strategies = calloc((size_t)S, sizeof *ctx.strategies);
