@@ -3,9 +3,9 @@
 # embedded default market (deterministic synthetic data, no network), and
 # run the daily job on the project's strategies.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-bash scripts/build.sh >/dev/null
+cd "$(dirname "$0")/../.."
+bash src/scripts/install-deps.sh
+bash src/scripts/build.sh >/dev/null
 mkdir -p data
 [ -s data/market.h5 ] || build/alchemiser data synth --out data/market.h5
 export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1}   # faster start-up on one node

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Configure and build into ${BUILD_DIR:-build} (Release, warnings are errors).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 BUILD_DIR=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-Release} "$@" >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)"
