@@ -17,5 +17,8 @@ int alc_cmd_data(int argc, char **argv);
 /* mpirun -np N alchemiser run JOB.json: the MPI signal session (cmd_run.c). */
 int alc_cmd_run(int argc, char **argv);
 int alc_cmd_backtest(int argc, char **argv);
+/* Session snapshot analysis (cmd_inspect.c, cmd_diff.c, docs/analysis.md). */
+int alc_cmd_inspect(int argc, char **argv);
+int alc_cmd_diff(int argc, char **argv);
 
 #endif

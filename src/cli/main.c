@@ -10,6 +10,8 @@ static const alc_command commands[] = {
     {"data", alc_cmd_data, "market data: import CSV, synthesize, describe"},
     {"run", alc_cmd_run, "run a job: evaluate strategies under MPI into one portfolio"},
     {"backtest", alc_cmd_backtest, "every strategy of a job on every day of a range, under MPI"},
+    {"inspect", alc_cmd_inspect, "show a session snapshot: status, batches, portfolio, failures"},
+    {"diff", alc_cmd_diff, "weight changes between two sessions' portfolios, per ticker"},
 };
 
 static void usage(FILE *out)
