@@ -5,7 +5,7 @@
 #
 #   analysis_tests.sh CASE ALCHEMISER MPIEXEC SOURCE_DIR WORKDIR
 #
-# CASE: inspect | failed | partial | badfiles | diff | plots
+# CASE: inspect | failed | partial | badfiles | diff | plots | valgrind
 # Prints "N passed, N failed" and exits non-zero on any failure.
 set -u
 CASE=$1 ALC=$2 MPIEXEC=$3 SRC=$4 T=$5
@@ -238,8 +238,8 @@ case_partial() {
     check "a .partial snapshot" test -n "$partial"
     inspect text "$partial"
     expect_rc 0 "inspect of a .partial"
-    has text.out "INCOMPLETE: a .partial snapshot, the session died before finishing (status still PENDING); 2 of 4 batches recorded"
-    has text.out "Portfolio: none (the session did not finish)"
+    has text.out "INCOMPLETE: a .partial snapshot, the session is still running or died (status PENDING); 2 of 4 batches recorded"
+    has text.out "Portfolio: none (the session has not finished)"
     has text.out "Metrics: none (written when the session ends)"
     has text.out "batch-3-of-4: no result recorded (missing"
     has text.out "Failures: 0 strategies failed, 6 without a result"
@@ -271,6 +271,30 @@ PY
     rc=$?
     expect_rc 1 "diff of a .partial"
     has d.err "no consolidated portfolio (a .partial snapshot, status PENDING)"
+
+    # the .partial of a session still running (rank 0 holds it open for
+    # writing): a worker hangs on batch 3; inspect it, then stop that mpirun
+    job live.json 2025-12-31 live ' "timeout_seconds": 100,'
+    ALC_FAULT='hang:1:3' "$MPIEXEC" --oversubscribe -np 2 -x ALC_FAULT "$ALC" run live.json \
+        >live.out 2>live.err &
+    local pid=$! waited=0 recorded=-1
+    while [ "$waited" -lt 300 ]; do # up to 30 s for batches 1 and 2
+        partial=$(one live '*.h5.partial')
+        if [ -n "$partial" ]; then
+            "$ALC" inspect "$partial" --json >live.json.out 2>/dev/null &&
+                recorded=$("$PY" -c 'import json,sys; print(sum(b["recorded"] for b in json.load(open(sys.argv[1]))["batches"]))' live.json.out)
+            [ "$recorded" = 2 ] && break
+        fi
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    inspect livetext "$partial"
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    check "a running session's .partial is readable, 2 batches recorded (got $recorded)" test "$recorded" = 2
+    expect_rc 0 "inspect of a running session"
+    has livetext.out "Status    PENDING"
+    has livetext.out "batch-3-of-4     missing"
 }
 
 case_badfiles() {
@@ -530,6 +554,45 @@ assert np.isclose(-port["drawdown"].min(), s["max_drawdown"], rtol=1e-12, atol=1
 assert np.isclose(port["equity"].iloc[-1] - 1, s["total_return"], rtol=1e-12)
 print("ok")
 PY
+}
+
+case_valgrind() {
+    # no leak and no memory error in inspect and diff, on every kind of file
+    if ! command -v valgrind >/dev/null; then
+        echo "valgrind not installed: skipped"
+        exit 77
+    fi
+    completed_session 2025-12-31 a
+    local ha=$h5
+    job fault.json 2025-12-31 fault ' "max_retries": 0,'
+    fault_run 2 fault 'error:*:2' fault.json
+    local hf partial
+    hf=$(one fault '*.h5')
+    job die.json 2025-12-31 die
+    fault_run 2 die 'die:1:3' die.json
+    partial=$(one die '*.h5.partial')
+    printf 'hello\n' >text.h5
+    local vg="valgrind -q --num-callers=30 --leak-check=full --show-leak-kinds=definite,indirect,possible
+        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99"
+    local n=0 want args
+    while read -r want args; do
+        n=$((n + 1))
+        timeout 120 $vg "$ALC" $args >"vg-$n.out" 2>"vg-$n.err"
+        rc=$?
+        expect_rc "$want" "valgrind alchemiser $args"
+        hasnt "vg-$n.err" "=="
+    done <<EOF
+0 inspect $ha
+0 inspect $ha --json
+0 inspect $hf --json
+0 inspect $partial
+1 inspect text.h5
+1 inspect nope.h5
+0 diff $ha $ha --json
+1 diff $ha $hf
+0 diff $ha $hf --force
+1 diff $ha $partial
+EOF
 }
 
 "case_$CASE"

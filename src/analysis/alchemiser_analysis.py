@@ -221,7 +221,7 @@ def _save(fig, png_dir, name, written):
 
 
 def _title(a):
-    extra = " (.partial: the session did not finish)" if a.get("partial") else ""
+    extra = " (.partial: still running, or died)" if a.get("partial") else ""
     return f"{a['session_id']}  {a.get('status', '')}  as of {a.get('as_of', '')}{extra}"
 
 

@@ -617,10 +617,19 @@ alc_status alc_session_read(const char *path, alc_session_file **out, alc_error 
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported here, not by HDF5 */
     if (H5Fis_hdf5(path) <= 0)
         return alc_fail_at(err, ALC_ERR_DATA, path, 0, 0, "not an HDF5 file");
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    /* Read-only and without HDF5's file lock, so that the .partial snapshot
+     * of a session still running (rank 0 holds it open for writing, flushed
+     * after every change) can be read too. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+#if H5_VERSION_GE(1, 10, 7)
+    if (fapl >= 0)
+        H5Pset_file_locking(fapl, 0, 1);
+#endif
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl >= 0 ? fapl : H5P_DEFAULT);
+    if (fapl >= 0)
+        H5Pclose(fapl);
     if (file < 0)
-        return alc_fail_at(err, ALC_ERR_HDF5, path, 0, 0,
-                           "HDF5 cannot open it (unreadable, or still open for writing)");
+        return alc_fail_at(err, ALC_ERR_HDF5, path, 0, 0, "HDF5 cannot open it");
     alc_session_file *f = calloc(1, sizeof *f);
     hid_t str = H5Tcopy(H5T_C_S1);
     if (!f || str < 0 || H5Tset_size(str, H5T_VARIABLE) < 0 || H5Tset_cset(str, H5T_CSET_UTF8) < 0) {

@@ -61,7 +61,7 @@ static int usable(const alc_session_file *f, int force)
 {
     if (!f->has_portfolio) {
         fprintf(stderr, "alchemiser diff: %s: no consolidated portfolio (%s, status %s): the "
-                        "session did not finish\n",
+                        "session has not finished\n",
                 f->path, f->partial ? "a .partial snapshot" : "final tables missing", f->status);
         return 0;
     }

@@ -232,8 +232,8 @@ static void print_text(FILE *o, const alc_session_file *f)
     fprintf(o, "Status    %s%s%s%s\n", f->status, f->error_type[0] ? " (" : "", f->error_type,
             f->error_type[0] ? ")" : "");
     if (f->partial)
-        fprintf(o, "File      %s\n          INCOMPLETE: a .partial snapshot, the session died before "
-                   "finishing (status still %s); %lld of %lld batches recorded\n",
+        fprintf(o, "File      %s\n          INCOMPLETE: a .partial snapshot, the session is still "
+                   "running or died (status %s); %lld of %lld batches recorded\n",
                 f->path, f->status, f->completed_batches, f->expected_batches);
     else
         fprintf(o, "File      %s (%s)\n", f->path, f->complete ? "complete" : "final tables missing");
@@ -273,7 +273,7 @@ static void print_text(FILE *o, const alc_session_file *f)
     }
 
     if (!f->has_portfolio) {
-        fprintf(o, "\nPortfolio: none (the session did not finish)\n");
+        fprintf(o, "\nPortfolio: none (the session has not finished)\n");
     } else if (f->n_portfolio == 0 && strcmp(f->status, "COMPLETED") != 0) {
         fprintf(o, "\nPortfolio: none (session %s)\n", f->status);
     } else {
