@@ -226,6 +226,20 @@ assert j["failures"][0]["status"] == "failed" and "NOPE" in j["failures"][0]["er
 assert j["batches"][-1]["attempts"] == 2 and j["batches"][-1]["n_failed"] == 1
 print("ok")
 PY
+    # a worker that hangs on batch 3: TIMEOUT at the 2 s deadline
+    rm s/zz_missing.clj
+    job hang.json 2025-12-31 hang ' "timeout_seconds": 2,'
+    fault_run 2 hang 'hang:1:3' hang.json
+    expect_rc 3 "hung session"
+    h5=$(one hang '*.h5')
+    inspect t3 "$h5"
+    expect_rc 0 "inspect of a TIMEOUT session"
+    has t3.out "Status    TIMEOUT (Timeout)"
+    has t3.out "Portfolio: none (session TIMEOUT)"
+    has t3.out "batch-3-of-4     running     -        1"
+    has t3.out "batch-3-of-4: no result (running, 1 attempt(s))"
+    has t3.out "batch-4-of-4: no result (queued, 0 attempt(s))"
+    has t3.out "Failures: 0 strategies failed, 6 without a result"
 }
 
 case_partial() {
@@ -241,7 +255,7 @@ case_partial() {
     has text.out "INCOMPLETE: a .partial snapshot, the session is still running or died (status PENDING); 2 of 4 batches recorded"
     has text.out "Portfolio: none (the session has not finished)"
     has text.out "Metrics: none (written when the session ends)"
-    has text.out "batch-3-of-4: no result recorded (missing"
+    has text.out "batch-3-of-4: no result recorded yet"
     has text.out "Failures: 0 strategies failed, 6 without a result"
     check "no HDF5 noise on stderr" test ! -s text.err
     inspect json "$partial" --json
@@ -260,6 +274,7 @@ for b in j["batches"]:
         assert b["status"] == "ok" and b["rank"] == 1 and b["n_strategies"] == len(s) == 3
     else:
         assert b["status"] == "missing" and b["rank"] is None and b["start"] is None
+        assert b["attempts"] is None
 # strategies rebuilt from /job/strategies and the recorded signals
 st = [s["status"] for s in j["strategies"]]
 assert st == ["ok"] * 6 + ["missing"] * 6, st

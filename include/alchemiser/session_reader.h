@@ -32,7 +32,8 @@ typedef struct alc_sr_batch {
     const char *status;  /* ok | failed | missing (no accepted result) | queued | running */
     const char *error;   /* the batch's error, else its first failed strategy's */
     int rank;            /* -1 when not recorded */
-    int attempts;        /* dispatches (final tables), else the accepted attempt */
+    int attempts;        /* dispatches (final tables), else the accepted attempt;
+                            -1 when unknown (not recorded in a .partial) */
     double start, end;   /* epoch seconds on the worker; 0 when not recorded */
     double eval_ms;
     long long result_bytes; /* -1 when unknown (partial snapshot) */

@@ -305,7 +305,8 @@ static alc_status read_batches(reader *r, alc_session_file *f)
         *b = (alc_sr_batch){.batch_id = id[i], .index = (int)index[i],
                             .first_strategy = (int)first[i], .n_strategies = (int)count[i],
                             .weight = weight[i], .files = files[i], .status = "missing",
-                            .error = "", .rank = -1, .result_bytes = -1};
+                            .error = "", .rank = -1, .attempts = -1,
+                            .result_bytes = -1};
         TRY(read_batch_group(r, b));
     }
     if (exists(r, "metrics/batches")) {

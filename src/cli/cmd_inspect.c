@@ -101,8 +101,13 @@ static void print_json(FILE *o, const alc_session_file *f)
             fprintf(o, "%d", b->rank);
         else
             fputs("null", o);
-        fprintf(o, ", \"attempts\": %d, \"n_strategies\": %d, \"n_failed\": %d, \"weight\": ",
-                b->attempts, b->n_strategies, b->n_failed);
+        fputs(", \"attempts\": ", o);
+        if (b->attempts >= 0)
+            fprintf(o, "%d", b->attempts);
+        else
+            fputs("null", o);
+        fprintf(o, ", \"n_strategies\": %d, \"n_failed\": %d, \"weight\": ", b->n_strategies,
+                b->n_failed);
         alc_json_number(o, b->weight);
         fputs(", \"files\": ", o);
         jfiles(o, b->files);
@@ -257,7 +262,7 @@ static void print_text(FILE *o, const alc_session_file *f)
             "STRATEGIES", "START s", "WALL ms", "EVAL ms", "ERROR");
     for (int i = 0; i < f->n_batches; i++) {
         const alc_sr_batch *b = &f->batches[i];
-        char rank[16] = "-", start[32] = "-", wall[32] = "-", ev[32] = "-", att[16], err[80];
+        char rank[16] = "-", start[32] = "-", wall[32] = "-", ev[32] = "-", att[16] = "-", err[80];
         if (b->rank >= 0)
             snprintf(rank, sizeof rank, "%d", b->rank);
         if (b->recorded) {
@@ -266,7 +271,8 @@ static void print_text(FILE *o, const alc_session_file *f)
             snprintf(wall, sizeof wall, "%.3f", (b->end - b->start) * 1e3);
             snprintf(ev, sizeof ev, "%.3f", b->eval_ms);
         }
-        snprintf(att, sizeof att, "%d", b->attempts);
+        if (b->attempts >= 0)
+            snprintf(att, sizeof att, "%d", b->attempts);
         first_line(b->error, err, sizeof err, 60);
         fprintf(o, "  %-16s %-8s %4s %8s %10d %8s %10s %10s%s%s\n", b->batch_id, b->status, rank, att,
                 b->n_strategies, start, wall, ev, err[0] ? "  " : "", err);
@@ -299,9 +305,11 @@ static void print_text(FILE *o, const alc_session_file *f)
             fprintf(o, "  session: %s: %s\n", f->error_type, f->error);
         for (int i = 0; i < f->n_batches; i++) {
             const alc_sr_batch *b = &f->batches[i];
-            if (!b->recorded && strcmp(b->status, "ok") != 0)
-                fprintf(o, "  %s: no result recorded (%s, %d attempt(s))\n", b->batch_id, b->status,
+            if (!b->recorded && b->attempts >= 0)
+                fprintf(o, "  %s: no result (%s, %d attempt(s))\n", b->batch_id, b->status,
                         b->attempts);
+            else if (!b->recorded)
+                fprintf(o, "  %s: no result recorded yet\n", b->batch_id);
             else if (strcmp(b->status, "ok") != 0)
                 fprintf(o, "  %s %s after %d attempt(s)%s%s\n", b->batch_id, b->status, b->attempts,
                         b->error[0] ? ": " : "", b->error);
