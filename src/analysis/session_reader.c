@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "alchemiser/date.h"
+#include "alchemiser/h5util.h"
 
 typedef struct reader {
     hid_t file;
@@ -632,8 +633,8 @@ alc_status alc_session_read(const char *path, alc_session_file **out, alc_error 
     if (file < 0)
         return alc_fail_at(err, ALC_ERR_HDF5, path, 0, 0, "HDF5 cannot open it");
     alc_session_file *f = calloc(1, sizeof *f);
-    hid_t str = H5Tcopy(H5T_C_S1);
-    if (!f || str < 0 || H5Tset_size(str, H5T_VARIABLE) < 0 || H5Tset_cset(str, H5T_CSET_UTF8) < 0) {
+    hid_t str = alc_h5_string_type();
+    if (!f || str < 0) {
         free(f);
         if (str >= 0)
             H5Tclose(str);
