@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Stop the daemons started by slurm/ci/slurm-up.sh, by the PIDs it recorded
+# (each checked against the daemon's name first, so that a recycled PID is
+# never signalled), and remove its state.  Safe to run when nothing is up,
+# and after an aborted run (it is also the clean-up at the start of a test).
+#
+# Adapted from the team's ops recipe (shared/ops/slurm-down.sh).
+set -uo pipefail
+SLURM_CI_DIR=${SLURM_CI_DIR:-/tmp/alc-slurm-ci}
+export SLURM_CONF=$SLURM_CI_DIR/slurm.conf
+if [ -s "$SLURM_CONF" ] && [ -s "$SLURM_CI_DIR/slurmctld.pid" ]; then
+  timeout 10 scancel --user="$(id -un)" 2>/dev/null || true
+fi
+for d in slurmd slurmctld munged; do
+  f="$SLURM_CI_DIR/$d.pid"
+  [ -s "$f" ] || continue
+  pid=$(cat "$f")
+  if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$d" ]; then
+    kill -TERM "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    echo "slurm-down: stopped $d ($pid)"
+  fi
+  rm -f "$f"
+done
+# slurmstepd processes of a job killed with its slurmd: by the PIDs slurmd's
+# spool knows nothing about any more, so look for steps under our spool only
+for p in /proc/[0-9]*; do
+  [ "$(cat "$p/comm" 2>/dev/null)" = slurmstepd ] || continue
+  tr '\0' ' ' <"$p/environ" 2>/dev/null | grep -q "SLURM_CONF=$SLURM_CONF" || continue
+  kill -KILL "${p#/proc/}" 2>/dev/null && echo "slurm-down: killed stray slurmstepd ${p#/proc/}"
+done
+rm -rf "$SLURM_CI_DIR"
+echo "slurm-down: done"
