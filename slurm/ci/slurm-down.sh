@@ -11,14 +11,17 @@ export SLURM_CONF=$SLURM_CI_DIR/slurm.conf
 if [ -s "$SLURM_CONF" ] && [ -s "$SLURM_CI_DIR/slurmctld.pid" ]; then
   timeout 10 scancel --user="$(id -un)" 2>/dev/null || true
 fi
+# running = exists and not a zombie (a container's PID 1 may reap the
+# daemonised processes only every few seconds)
+alive() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 for d in slurmd slurmctld munged; do
   f="$SLURM_CI_DIR/$d.pid"
   [ -s "$f" ] || continue
   pid=$(cat "$f")
-  if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$d" ]; then
+  if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$d" ] && alive "$pid"; then
     kill -TERM "$pid"
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
+    alive "$pid" && kill -KILL "$pid"
     echo "slurm-down: stopped $d ($pid)"
   fi
   rm -f "$f"
