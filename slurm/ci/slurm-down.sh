@@ -26,11 +26,11 @@ for d in slurmd slurmctld munged; do
   fi
   rm -f "$f"
 done
-# slurmstepd processes of a job killed with its slurmd: by the PIDs slurmd's
-# spool knows nothing about any more, so look for steps under our spool only
+# slurmstepd processes that outlived slurmd (a job still running when a test
+# was killed): only those whose environment names this cluster's SLURM_CONF
 for p in /proc/[0-9]*; do
   [ "$(cat "$p/comm" 2>/dev/null)" = slurmstepd ] || continue
-  tr '\0' ' ' <"$p/environ" 2>/dev/null | grep -q "SLURM_CONF=$SLURM_CONF" || continue
+  { tr '\0' ' ' <"$p/environ"; } 2>/dev/null | grep -q "SLURM_CONF=$SLURM_CONF" || continue
   kill -KILL "${p#/proc/}" 2>/dev/null && echo "slurm-down: killed stray slurmstepd ${p#/proc/}"
 done
 rm -rf "$SLURM_CI_DIR"
