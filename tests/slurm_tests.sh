@@ -77,7 +77,7 @@ skip_or_fail() {
 
 cluster_down() { # keeps the daemons' logs in $T/slurm-log for a post-mortem
     [ -d "$SLURM_CI_DIR/log" ] && rm -rf "$T/slurm-log" && cp -r "$SLURM_CI_DIR/log" "$T/slurm-log"
-    bash "$S/ci/slurm-down.sh" >>"$T/slurm-down.log" 2>&1
+    bash "$S/ci/slurm-down.sh" >>"$T/slurm-down.log" 2>&1 9>&-
 }
 
 cluster_up() {
@@ -90,11 +90,13 @@ cluster_up() {
     fi
     # one cluster per machine: wait for any other run (other build trees too)
     exec 9>/tmp/alc-slurm-ci.lock
-    flock -w 600 9 || { bad "could not get /tmp/alc-slurm-ci.lock in 600 s"; exit 1; }
+    flock -w 200 9 || { bad "could not get /tmp/alc-slurm-ci.lock in 200 s (another run holds it)"; exit 1; }
     cluster_down   # leftovers of an aborted run, by their recorded PIDs
     trap 'cluster_down; echo "$CASE: $pass passed, $fail failed (on signal)"; exit 1' INT TERM
     trap 'cluster_down' EXIT
-    if ! SLURM_CI_CPUS=12 SLURM_CI_MIN_JOB_AGE=5 bash "$S/ci/slurm-up.sh" >slurm-up.log 2>&1; then
+    # 9>&-: the daemons must not inherit the lock, or an aborted run's
+    # leftovers would hold it for ever
+    if ! SLURM_CI_CPUS=12 SLURM_CI_MIN_JOB_AGE=5 bash "$S/ci/slurm-up.sh" >slurm-up.log 2>&1 9>&-; then
         cat slurm-up.log
         cluster_down
         skip_or_fail "slurm/ci/slurm-up.sh failed (log above)"
@@ -109,7 +111,7 @@ cluster_up() {
 declare -A sbatch_pid
 start() {
     local name=$1; shift
-    timeout "$WAIT" sbatch --wait "$@" >"$name.sbatch.out" 2>"$name.sbatch.err" &
+    timeout "$WAIT" sbatch --wait "$@" >"$name.sbatch.out" 2>"$name.sbatch.err" 9>&- &
     sbatch_pid[$name]=$!
 }
 finish() {
@@ -157,7 +159,7 @@ small_job() { # 40 conformance strategies, batches of 3
     write_job job.json ' "as_of": "2025-12-31", "batch_size": 3, "output_dir": "out",' s/*.clj
 }
 mpirun_ref() { # the same job under a plain mpirun: ref.json
-    timeout 120 "$MPIEXEC" --oversubscribe -np 2 "$ALC" run job.json --out ref >ref.out 2>ref.err
+    timeout 120 "$MPIEXEC" --oversubscribe -np 2 "$ALC" run job.json --out ref >ref.out 2>ref.err 9>&-
     check "plain mpirun COMPLETED" test $? -eq 0
     strip_session "$(ls ref/*.portfolio.json | head -1)" >ref.json
 }
@@ -328,7 +330,7 @@ case_schedule() {
     cluster_up
     small_job
     # the first run at once, the chain queues the next one at 09:35 New York
-    ALC_BIN=$ALC bash "$S/schedule.sh" --first-now job.json -- -n 2 --output=sched-%j.out --error=sched-%j.err >first.out 2>&1
+    ALC_BIN=$ALC bash "$S/schedule.sh" --first-now job.json -- -n 2 --output=sched-%j.out --error=sched-%j.err >first.out 2>&1 9>&-
     check "schedule.sh --first-now exit 0" test $? -eq 0
     cat first.out
     local first
@@ -356,7 +358,7 @@ case_schedule() {
     check "next run is daily.sbatch on the job" \
         test "$(scontrol show job -o "$pend" | sed -n 's/.* Command=\([^ ]*\).*/\1/p')" = "$S/daily.sbatch"
     # no second chain
-    bash "$S/schedule.sh" job.json >again.out 2>&1
+    bash "$S/schedule.sh" job.json >again.out 2>&1 9>&-
     has again.out "already pending as job $pend"
     check "still one pending run" test "$(squeue -h --name=alc-daily -t PENDING | wc -l)" = 1
     scancel "$pend"
