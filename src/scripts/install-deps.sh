@@ -9,9 +9,10 @@ if [ "${ALC_WITH_PYTHON:-1}" = 1 ]; then
   packages+=(python3-h5py python3-pandas python3-matplotlib)
 fi
 # A one-node Slurm for the slurm_* tests (tests/slurm_tests.sh): in CI, or on
-# request.  Not by default: on a workstation the packages enable systemd units.
+# request (tzdata: slurm/schedule.sh computes New York time).  Not by default:
+# on a workstation the packages enable systemd units.
 if [ "${CI:-}" = true ] || [ "${ALC_WITH_SLURM:-0}" = 1 ]; then
-  packages+=(slurm-wlm munge)
+  packages+=(slurm-wlm munge tzdata)
 fi
 missing=()
 for p in "${packages[@]}"; do
