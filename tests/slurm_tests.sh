@@ -122,7 +122,7 @@ finish() {
     [ -n "$jid" ] || { bad "$1: no job id from sbatch"; cat "$1.sbatch.err"; }
 }
 submit() { start sbatch "$@"; finish sbatch; }
-# job_state ID [ARRAY_TASK]: JobState of a finished job from the completion
+# job_state ID: JobState of a finished job (an array: its last task) from the completion
 # log (it outlives the job records that MinJobAge purges)
 job_state() {
     local log=$SLURM_CI_DIR/log/jobcomp.log
