@@ -8,6 +8,12 @@ packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libcjson-d
 if [ "${ALC_WITH_PYTHON:-1}" = 1 ]; then
   packages+=(python3-h5py python3-pandas python3-matplotlib)
 fi
+# A one-node Slurm for the slurm_* tests (tests/slurm_tests.sh): in CI, or on
+# request (tzdata: slurm/schedule.sh computes New York time).  Not by default:
+# on a workstation the packages enable systemd units.
+if [ "${CI:-}" = true ] || [ "${ALC_WITH_SLURM:-0}" = 1 ]; then
+  packages+=(slurm-wlm munge tzdata)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
