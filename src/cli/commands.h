@@ -17,5 +17,9 @@ int alc_cmd_data(int argc, char **argv);
 /* mpirun -np N alchemiser run JOB.json: the MPI signal session (cmd_run.c). */
 int alc_cmd_run(int argc, char **argv);
 int alc_cmd_backtest(int argc, char **argv);
+/* resume / rerun SESSION.h5 (cmd_resume.c), sessions list|prune DIR (cmd_sessions.c). */
+int alc_cmd_resume(int argc, char **argv);
+int alc_cmd_rerun(int argc, char **argv);
+int alc_cmd_sessions(int argc, char **argv);
 
 #endif

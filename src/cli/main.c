@@ -10,6 +10,9 @@ static const alc_command commands[] = {
     {"data", alc_cmd_data, "market data: import CSV, synthesize, describe"},
     {"run", alc_cmd_run, "run a job: evaluate strategies under MPI into one portfolio"},
     {"backtest", alc_cmd_backtest, "every strategy of a job on every day of a range, under MPI"},
+    {"resume", alc_cmd_resume, "finish a FAILED, TIMEOUT or interrupted session (under MPI)"},
+    {"rerun", alc_cmd_rerun, "run a session's job again as a new, linked session (under MPI)"},
+    {"sessions", alc_cmd_sessions, "list session files (status, age, stale) or prune old ones"},
 };
 
 static void usage(FILE *out)
