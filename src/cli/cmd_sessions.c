@@ -24,7 +24,7 @@
 #include "cli/commands.h"
 
 #define DEFAULT_GRACE 60.0
-#define ID_LEN 29 /* strlen("sess-20250101T120000Z-1a2b3c4d") */
+#define ID_LEN 30 /* strlen("sess-20250101T120000Z-1a2b3c4d") */
 
 static void usage(FILE *out)
 {
@@ -242,7 +242,7 @@ static int cmd_list(const char *dir, int json, double grace)
             else
                 snprintf(b, sizeof b, "-");
             printf("%-30s %-12s %-9s %-8s %-9s %-5s %s\n", ok ? sm.session_id : id,
-                   ok ? sm.status : "UNREADABLE", b, a, d, stale ? "STALE" : "", names[i]);
+                   ok ? sm.status : "UNREADABLE", b, a, d, stale ? "yes" : "-", names[i]);
         }
     }
     if (json) {
