@@ -237,6 +237,13 @@ case_resume_dead() {
     done_before=$(h5attr "$partial" completed_batches)
     check "batch 1 was kept" test "$(h5attr "$partial" batches/batch-1-of-10/status)" = ok
 
+    # before its deadline the run might still be alive: refused, untouched
+    local before
+    before=$(sums out/*)
+    mpi 2 early resume "$partial"
+    expect_rc 2 early
+    has early.err "may still be running"
+    check "early resume leaves the files alone" test "$before" = "$(sums out/*)"
     # sessions list: not stale before its deadline, stale after
     "$ALC" sessions list out >list1.out 2>list1.err
     rc=$?

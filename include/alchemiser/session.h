@@ -155,6 +155,7 @@ typedef struct alc_run_options {
     alc_scheduling scheduling;    /* overrides the job when has_scheduling */
     int batch_size;               /* > 0 overrides the job */
     const char *strategies_dir;   /* NULL: default (job.h) */
+    int force;                    /* resume a .partial before its deadline (it may be running) */
 } alc_run_options;
 
 typedef struct alc_run_result {

@@ -1,7 +1,7 @@
 /* alchemiser resume / rerun: finish an unfinished session, or run a
  * session's job again (docs/session.md, "Resume and rerun").
  *
- *   mpirun -np N alchemiser resume SESSION.h5[.partial] [--scheduling M] [-v|-vv]
+ *   mpirun -np N alchemiser resume SESSION.h5[.partial] [--scheduling M] [--force] [-v|-vv]
  *   mpirun -np N alchemiser rerun SESSION.h5[.partial] [--out DIR] [--scheduling M]
  *                                 [--batch-size N] [-v|-vv]
  *
@@ -28,6 +28,8 @@ static void usage_resume(FILE *out)
             "\n"
             "options:\n"
             "  --scheduling MODE      dynamic or static (default: the session's)\n"
+            "  --force                resume a .partial before its deadline (only when the\n"
+            "                         run that wrote it is known to be dead)\n"
             "  -v, -vv                log progress (info, debug) on stderr\n"
             "\n"
             "exit status: 0 COMPLETED, 1 FAILED, 2 usage or refused, 3 TIMEOUT,\n"

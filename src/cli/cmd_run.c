@@ -51,6 +51,8 @@ static int parse_args(alc_run_mode mode, const char *cmd, int argc, char **argv,
             (*verbosity)++;
         } else if (!strcmp(a, "-vv")) {
             *verbosity += 2;
+        } else if (!strcmp(a, "--force") && mode == ALC_RUN_RESUME) {
+            opt->force = 1;
         } else if (!strcmp(a, "--out") && i + 1 < argc && mode != ALC_RUN_RESUME) {
             opt->out_dir = argv[++i];
         } else if (!strcmp(a, "--strategies") && i + 1 < argc && mode == ALC_RUN_NEW) {

@@ -849,7 +849,8 @@ static alc_status prepare_resume(coord *c, alc_session *s, const alc_run_options
 {
     char partial[ALC_PATH_MAX + 16], prev_status[16] = "";
     snprintf(partial, sizeof partial, "%s.partial", s->h5_path);
-    int was_final = strcmp(opt->snapshot_path, partial) != 0;
+    size_t plen = strlen(opt->snapshot_path);
+    int was_final = plen < 8 || strcmp(opt->snapshot_path + plen - 8, ".partial") != 0;
     alc_snapshot_summary sum;
     alc_error ig;
     if (alc_snapshot_read_summary(opt->snapshot_path, &sum, &ig) == ALC_OK)

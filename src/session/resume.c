@@ -129,6 +129,17 @@ static alc_status check_sources(const alc_snapshot_job *sj, alc_job *job, const 
     return ALC_OK;
 }
 
+/* The deadline attribute of a snapshot (0 when unknown). */
+static double snapshot_deadline(const char *path)
+{
+    alc_snapshot_summary sm;
+    alc_error e;
+    if (alc_snapshot_read_summary(path, &sm, &e) != ALC_OK)
+        return 0;
+    double d = alc_snapshot_parse_time(sm.deadline);
+    return d > 0 ? d : 0;
+}
+
 alc_status alc_resume_prepare(const alc_run_options *opt, int n_ranks, alc_job **job_out,
                               alc_market **market_out, alc_session **s_out, int *completed,
                               char *message, size_t message_size, alc_error *err)
@@ -168,6 +179,11 @@ alc_status alc_resume_prepare(const alc_run_options *opt, int n_ranks, alc_job *
         *completed = 1;
         alc_snapshot_job_free(&sj);
         return ALC_OK;
+    } else if (partial && !opt->force && snapshot_deadline(path) > alc_now_wall()) {
+        st = alc_fail_at(err, ALC_ERR_USAGE, path, 0, 0,
+                         "session %s may still be running (status %s, its deadline has not "
+                         "passed): resume it after its deadline, or with --force if it is dead",
+                         sj.session_id, sj.status);
     } else if (!partial && strcmp(sj.status, "FAILED") && strcmp(sj.status, "TIMEOUT")) {
         st = alc_fail_at(err, ALC_ERR_DATA, path, 0, 0, "cannot resume a session with status %s",
                          sj.status);
