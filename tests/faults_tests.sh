@@ -389,6 +389,9 @@ case_policy() {
     check "all failed: FAILED" test "$(h5attr "$h5" status)" = FAILED
     check "all failed: AllStrategiesFailed" test "$(h5attr "$h5" error_type)" = AllStrategiesFailed
     check "all failed: WorkflowFailed" test "$(nevents "$events" WorkflowFailed)" = 1
+    has "$events" '"failed_batches":[{"batch_id":"batch-1-of-1","attempts":1,"dsl_files":["s/bad1.clj","s/bad2.clj"]'
+    has "$portfolio" '"s/bad1.clj": {"allocation": 0.5, "status": "failed"'
+    has "$portfolio" '"dropped": {}'
     # a bad value is refused before any session
     write_job badpol.json ' "on_strategy_failure": "ignore",' s/g0000.clj
     mpi 2 badpol run badpol.json --out badpol

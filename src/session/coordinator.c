@@ -696,14 +696,16 @@ static void aggregate(coord *c)
         }
     }
     if (n_dropped == n) {
+        /* nothing left to keep: the strategies stay "failed", not "dropped" */
         free(sig);
         s->dropped = drop;
-        s->n_dropped = n_dropped;
         s->status = ALC_SESSION_FAILED;
         snprintf(s->error_type, sizeof s->error_type, "AllStrategiesFailed");
         snprintf(s->error, sizeof s->error,
                  "every strategy failed (on_strategy_failure=skip has nothing left to keep); "
                  "first: %s", alc_session_drop_reason(s, 0));
+        s->dropped = NULL;
+        free(drop);
         return;
     }
     /* Renormalise: the kept allocations, summed in job order, divide every
