@@ -206,20 +206,36 @@ case_resume_timeout() {
     local first_id=$id
     check "first run TIMEOUT" test "$(h5attr "$h5" status)" = TIMEOUT
     has "$events" '"missing_batches":["batch-3-of-10","batch-5-of-10","batch-7-of-10","batch-9-of-10"]'
-    # resume, static again (round robin over the 4 missing batches), 4 ranks
+    # resume it with rank 1 hanging again: 4 batches dealt round robin over
+    # ranks 1 and 2, rank 1's two (3 and 7) are missing again: TIMEOUT again
+    fault 3 resume1 'hang:1:*' resume "$h5"
+    expect_rc 3 resume1
+    has resume1.err "(TIMEOUT): 6 of 10 batches reused, 4 to run"
+    session_files out
+    check "same session" test "$id" = "$first_id"
+    check "second run TIMEOUT" test "$(h5attr "$h5" status)" = TIMEOUT
+    check "8 batches now" test "$(h5attr "$h5" completed_batches)" = 8
+    check "history: TIMEOUT TIMEOUT" test "$(history_statuses "$h5")" = "TIMEOUT TIMEOUT "
+    has "$events" '"missing_batches":["batch-3-of-10","batch-7-of-10"]'
+    # resume again, static (round robin over the 2 missing batches), 4 ranks
     mpi 4 resume resume "$h5"
     expect_rc 0 resume
-    has resume.err "(TIMEOUT): 6 of 10 batches reused, 4 to run"
+    has resume.err "(TIMEOUT): 8 of 10 batches reused, 2 to run"
     session_files out
     check "same session" test "$id" = "$first_id"
     check "status COMPLETED" test "$(h5attr "$h5" status)" = COMPLETED
     check "byte-identical to the uninterrupted run" same_bytes ref.json "$portfolio"
-    check "only the 4 missing batches ran" test "$(counter "$h5" batches_requested)" = 4
+    check "only the 2 missing batches ran" test "$(counter "$h5" batches_requested)" = 2
     check "scheduling static" test "$(h5attr "$h5" scheduling)" = static
-    check "history: TIMEOUT then COMPLETED" test "$(history_statuses "$h5")" = "TIMEOUT COMPLETED "
-    has "$events" '"rerun_batches":["batch-3-of-10","batch-5-of-10","batch-7-of-10","batch-9-of-10"]'
-    check "14 batch requests in all (10 scattered, 4 resumed)" test "$(nevents "$events" StrategyBatchRequested)" = 14
-    check "n_ranks of the resumed run" test "$(h5attr "$h5" n_ranks)" = 4
+    check "resume_count 2" test "$(h5attr "$h5" resume_count)" = 2
+    check "history: TIMEOUT TIMEOUT COMPLETED" \
+        test "$(history_statuses "$h5")" = "TIMEOUT TIMEOUT COMPLETED "
+    check "history: evaluated 6, 2, 2" test "$(h5dump -d /history/runs "$h5" | tr -d ' \n' | grep -o '"static",[0-9]*,[0-9]*' | tr '\n' ' ')" = '"static",6,0 "static",2,6 "static",2,8 '
+    check "each run's tables kept" h5has "$h5" /history/run-2/metrics
+    has "$events" '"rerun_batches":["batch-3-of-10","batch-7-of-10"]'
+    check "16 batch requests in all (10 scattered, 4, 2 resumed)" test "$(nevents "$events" StrategyBatchRequested)" = 16
+    check "two SessionResumed" test "$(nevents "$events" SessionResumed)" = 2
+    check "n_ranks of the last run" test "$(h5attr "$h5" n_ranks)" = 4
 }
 
 case_resume_dead() {
