@@ -37,6 +37,10 @@ void alc_market_fingerprint(const alc_market *m, char hex[65])
     unsigned char b[8];
     put_le(b, (uint64_t)m->n, 4);
     alc_sha256_update(&h, b, 4);
+    /* one bar = i32 day + 5 x f64 bit patterns, little-endian; hashed a
+     * block of bars at a time */
+    enum { BAR = 44, CHUNK = 256 };
+    unsigned char buf[BAR * CHUNK];
     for (int i = 0; i < m->n; i++) {
         const alc_series *s = &m->series[i];
         size_t len = strlen(s->ticker);
@@ -45,17 +49,23 @@ void alc_market_fingerprint(const alc_market *m, char hex[65])
         alc_sha256_update(&h, s->ticker, len);
         put_le(b, (uint64_t)s->n, 4);
         alc_sha256_update(&h, b, 4);
+        size_t used = 0;
         for (int k = 0; k < s->n; k++) {
-            put_le(b, (uint64_t)(int64_t)s->day[k], 4);
-            alc_sha256_update(&h, b, 4);
+            unsigned char *p = buf + used;
+            put_le(p, (uint64_t)(int64_t)s->day[k], 4);
             const double v[5] = {s->open[k], s->high[k], s->low[k], s->close[k], s->volume[k]};
             for (int j = 0; j < 5; j++) {
                 uint64_t bits;
                 memcpy(&bits, &v[j], sizeof bits);
-                put_le(b, bits, 8);
-                alc_sha256_update(&h, b, 8);
+                put_le(p + 4 + 8 * j, bits, 8);
+            }
+            used += BAR;
+            if (used == sizeof buf) {
+                alc_sha256_update(&h, buf, used);
+                used = 0;
             }
         }
+        alc_sha256_update(&h, buf, used);
     }
     unsigned char d[32];
     alc_sha256_final(&h, d);
