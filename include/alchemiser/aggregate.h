@@ -49,4 +49,15 @@ void alc_consolidated_free(alc_consolidated *c);
 alc_status alc_aggregate(const alc_signal *const *signals, int n_strategies,
                          alc_consolidated *out, alc_error *err);
 
+/* Same, leaving out the strategies with drop[i] != 0 (their signals may be
+ * NULL) and dividing every kept scaled weight by `divisor` (the sum of the
+ * kept allocations, in job order: on_strategy_failure=skip renormalises the
+ * remaining allocations to 1).  drop NULL and divisor 1.0 is
+ * alc_aggregate().  Deterministic like alc_aggregate: the kept weights
+ * arrive bit for bit, the divisor is summed in a fixed order, each weight
+ * is divided once before the fixed-order sum. */
+alc_status alc_aggregate_ex(const alc_signal *const *signals, int n_strategies,
+                            const unsigned char *drop, double divisor, alc_consolidated *out,
+                            alc_error *err);
+
 #endif

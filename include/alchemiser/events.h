@@ -11,6 +11,11 @@
  *   AggregationCompleted    strategy_count, batch_count, total, consolidated_portfolio
  *   SignalGenerated         as_of, status, consolidated_portfolio, oldest_data_date
  *   WorkflowFailed          status, error_type, error, failed_batches, missing_batches
+ *   WorkflowDegraded        policy, dropped_strategies [{index, file, allocation, batch_id,
+ *                           error}], dropped_count, kept_count, kept_allocation, renormalised
+ *   SessionResumed          run, previous_status, interrupted, snapshot, n_ranks, scheduling,
+ *                           deadline, reused_batches, rerun_batches
+ *   SessionRerun            rerun_of, rerun_of_status, rerun_of_snapshot
  *
  * Ownership: alc_events owns its FILE; payloads passed to alc_events_emit()
  * are consumed (deleted) whatever the outcome. */
@@ -30,6 +35,12 @@ alc_status alc_events_open(const char *path, const char *session_id, const char 
                            alc_events **out, alc_error *err);
 void alc_events_close(alc_events *ev);
 
+/* Resume: append to an existing log (created when missing); the id of its
+ * last event goes to last_event_id ("" when none). */
+alc_status alc_events_open_append(const char *path, const char *session_id,
+                                  const char *correlation_id, alc_events **out,
+                                  char *last_event_id, alc_error *err);
+
 /* Write one event; its id goes to event_id (ALC_EVENT_ID_MAX bytes) when non-NULL. */
 alc_status alc_events_emit(alc_events *ev, const char *type, const char *causation_id,
                            cJSON *payload, char *event_id, alc_error *err);
@@ -45,5 +56,13 @@ alc_status alc_event_signal(alc_events *ev, const alc_session *s, const char *ca
                             char *event_id, alc_error *err);
 alc_status alc_event_failed(alc_events *ev, const alc_session *s, const char *causation_id,
                             char *event_id, alc_error *err);
+alc_status alc_event_degraded(alc_events *ev, const alc_session *s, const char *causation_id,
+                              char *event_id, alc_error *err);
+alc_status alc_event_resumed(alc_events *ev, const alc_session *s, const char *causation_id,
+                             const char *previous_status, int interrupted, char *event_id,
+                             alc_error *err);
+alc_status alc_event_rerun(alc_events *ev, const alc_session *s, const char *old_session,
+                           const char *old_status, const char *old_snapshot, char *event_id,
+                           alc_error *err);
 
 #endif

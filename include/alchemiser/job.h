@@ -12,6 +12,8 @@
  *   max_retries           integer >= 0 (default 2)
  *   output_dir            relative to the job file (default: "out" in the current directory)
  *   scheduling            "dynamic" (default) | "static"
+ *   on_strategy_failure   "fail" (default: a failed strategy fails the session) | "skip"
+ *                         (failed strategies are dropped, the others renormalised to 1)
  *   description           free text, ignored
  *
  * Strategy paths are relative to the job file's directory or to the
@@ -45,10 +47,20 @@ const char *alc_scheduling_name(alc_scheduling s);
 /* 0 on success, -1 for an unknown name. */
 int alc_scheduling_parse(const char *name, alc_scheduling *out);
 
+typedef enum alc_failure_policy {
+    ALC_ON_FAILURE_FAIL = 0, /* a strategy that fails fails the session */
+    ALC_ON_FAILURE_SKIP = 1  /* dropped, the remaining allocations renormalised to 1 */
+} alc_failure_policy;
+
+const char *alc_failure_policy_name(alc_failure_policy p);
+/* 0 on success, -1 for an unknown name. */
+int alc_failure_policy_parse(const char *name, alc_failure_policy *out);
+
 typedef struct alc_job_strategy {
     char *file;        /* as written in the job (used in every report) */
     char *path;        /* realpath of the file (what is read) */
     double allocation; /* fraction of capital, (0, 1] */
+    char sha256[65];   /* hex SHA-256 of the file's bytes; "" until alc_job_hash_sources() */
 } alc_job_strategy;
 
 typedef struct alc_job {
@@ -70,6 +82,7 @@ typedef struct alc_job {
     int max_retries;
     char *output_dir;      /* resolved against dir, or "out" */
     alc_scheduling scheduling;
+    alc_failure_policy on_strategy_failure;
 } alc_job;
 
 /* Where the project's strategies folder is when the caller does not say:
@@ -89,5 +102,9 @@ alc_status alc_job_parse(const char *path, const char *text, size_t len,
                          const char *strategies_dir, alc_job **out, alc_error *err);
 
 void alc_job_free(alc_job *job);
+
+/* Read every strategy file and record the SHA-256 of its bytes in
+ * strategies[i].sha256 (what a resume compares against). */
+alc_status alc_job_hash_sources(alc_job *job, alc_error *err);
 
 #endif

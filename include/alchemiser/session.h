@@ -55,7 +55,22 @@ typedef struct alc_batch_state {
     char request_event[ALC_EVENT_ID_MAX]; /* id of the last StrategyBatchRequested */
     int has_result;
     alc_partial result;     /* owned: the accepted (final) result */
+    int reused;             /* resume: accepted by an earlier run, read back from the snapshot */
+    int superseded;         /* resume: its group from an earlier run (failed) moves to /history */
 } alc_batch_state;
+
+/* One run of a session: the first one, then one per resume (/history/runs). */
+typedef struct alc_run_record {
+    int run;                 /* 1 = the run that created the session */
+    char started[40], deadline[40], finished[40]; /* UTC ISO 8601, "" when unknown */
+    char status[16];         /* the status that run ended with (PENDING...: it was interrupted) */
+    int n_ranks;
+    char scheduling[16];
+    int batches_evaluated;   /* batches accepted by that run */
+    int batches_reused;      /* batches it took from the snapshot */
+    char error_type[64];
+    char error[512];
+} alc_run_record;
 
 typedef struct alc_rank_metrics {
     int batches;            /* results received from this rank (all attempts) */
@@ -102,22 +117,52 @@ typedef struct alc_session {
     char portfolio_path[ALC_PATH_MAX];
     int has_portfolio;
     alc_consolidated portfolio;     /* owned */
+
+    /* faults (docs/session.md): resume, rerun, on_strategy_failure */
+    int resume_count;               /* resumes of this session so far (0: a new session) */
+    double started_wall;            /* this run's start (= created_wall for a new session) */
+    char rerun_of[ALC_SESSION_ID_MAX]; /* "" unless this session reruns another one */
+    char market_sha256[65];         /* fingerprint of the market's contents */
+    int n_history;
+    alc_run_record *history;        /* earlier runs (resume), owned */
+    unsigned char *dropped;         /* n_strategies flags, owned (NULL: none dropped) */
+    int n_dropped;
+    int degraded;                   /* on_strategy_failure=skip dropped strategies */
+    double kept_allocation;         /* sum of the kept allocations (job order): the divisor */
 } alc_session;
+
+/* Why strategy i was dropped (on_strategy_failure=skip), or NULL. */
+const char *alc_session_drop_reason(const alc_session *s, int i);
+
+/* SHA-256 over a market's contents (tickers and every bar, in order): the
+ * same for the same data whether it comes from CSV files or HDF5. */
+void alc_market_fingerprint(const alc_market *m, char hex[65]);
 
 void alc_session_free(alc_session *s);
 
+typedef enum alc_run_mode {
+    ALC_RUN_NEW = 0,   /* alchemiser run JOB.json */
+    ALC_RUN_RESUME,    /* alchemiser resume SESSION.h5: finish that session in place */
+    ALC_RUN_RERUN      /* alchemiser rerun SESSION.h5: its job again, as a new session */
+} alc_run_mode;
+
 typedef struct alc_run_options {
-    const char *job_path;
+    alc_run_mode mode;
+    const char *snapshot_path;    /* resume / rerun: SESSION.h5 or SESSION.h5.partial */
+    const char *job_path;         /* ALC_RUN_NEW */
     const char *out_dir;          /* NULL: the job's output_dir */
     int has_scheduling;
     alc_scheduling scheduling;    /* overrides the job when has_scheduling */
     int batch_size;               /* > 0 overrides the job */
     const char *strategies_dir;   /* NULL: default (job.h) */
+    int force;                    /* resume a .partial before its deadline (it may be running) */
 } alc_run_options;
 
 typedef struct alc_run_result {
     int refused;                  /* the job was refused before any session existed */
     int abort_needed;             /* a worker did not stop: the caller must MPI_Abort */
+    int nothing_to_do;            /* resume of a COMPLETED session: left unchanged */
+    char message[600];            /* resume: what was found (for the caller to print) */
     alc_session_status status;
     alc_session *session;         /* owned by the caller (alc_session_free), NULL when refused */
     alc_job *job;                 /* owned by the caller (alc_job_free) */
@@ -125,7 +170,13 @@ typedef struct alc_run_result {
 
 /* Rank 0.  Returns ALC_OK when a session ran to an end (whatever its status:
  * look at res->status); an error when the job was refused (res->refused) or
- * the outputs could not be written.  Workers must be in alc_worker_serve. */
+ * the outputs could not be written.  Workers must be in alc_worker_serve.
+ * ALC_RUN_RESUME reads the job and every accepted batch from the snapshot,
+ * refuses (res->refused) when a strategy file or the market changed since,
+ * re-runs only the missing or failed batches and updates the session's
+ * files in place; a COMPLETED session is left alone (res->nothing_to_do,
+ * res->session NULL).  ALC_RUN_RERUN runs the snapshot's job as a new
+ * session with rerun_of set. */
 alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_result *res,
                            alc_error *err);
 

@@ -32,4 +32,50 @@ alc_status alc_snapshot_finish(alc_snapshot *snap, const alc_session *s, alc_err
 /* Close without renaming (the file stays ".partial"). */
 void alc_snapshot_abandon(alc_snapshot *snap);
 
+/* Resume: reopen "<h5_path>.partial" (the caller renames a final snapshot to
+ * that name first) for writing.  The groups of the superseded batches and
+ * the previous run's final tables move to /history/run-<k>/ (k = the run
+ * that wrote them), the root attributes describe the new run (status
+ * PENDING, its deadline, rank count, resume_count) and /history/runs gets
+ * a row for it; then flush.  Nothing already accepted is rewritten. */
+alc_status alc_snapshot_reopen(const alc_session *s, alc_snapshot **out, alc_error *err);
+
+/* ---- reading (src/session/snapshot_read.c) ---- */
+
+/* "2025-01-31T12:34:56.789Z" -> seconds since the epoch; -1 when empty or malformed. */
+double alc_snapshot_parse_time(const char *iso);
+
+/* Root attributes of a snapshot, for `alchemiser sessions list`. */
+typedef struct alc_snapshot_summary {
+    char session_id[64];
+    char status[16];
+    char created[40], deadline[40], finished[40];
+    char rerun_of[64];
+    char error_type[64];
+    long long expected_batches, completed_batches, resume_count;
+} alc_snapshot_summary;
+
+alc_status alc_snapshot_read_summary(const char *path, alc_snapshot_summary *out, alc_error *err);
+
+/* What a resume or a rerun needs to rebuild the job.  Owns every string. */
+typedef struct alc_snapshot_job {
+    char *session_id, *correlation_id, *status, *job_path, *job_sha256, *market_sha256;
+    char *as_of, *scheduling, *rerun_of, *created, *dir, *strategies_dir, *text;
+    size_t text_len;
+    long long batch_size, expected_batches, n_strategies, resume_count;
+    int n;              /* rows of /job/strategies */
+    char **file, **path;
+    char **sha256;      /* NULL: the snapshot predates source hashes */
+} alc_snapshot_job;
+
+alc_status alc_snapshot_read_job(const char *path, alc_snapshot_job *out, alc_error *err);
+void alc_snapshot_job_free(alc_snapshot_job *j);
+
+/* Resume: read every /batches/<id> group into s->batches (whose split must
+ * match /batches/config): an "ok" group becomes the batch's result (state
+ * DONE, reused), a failed or unreadable one is marked superseded and the
+ * batch queued; /history/runs (or, for a snapshot without it, the root
+ * attributes) becomes s->history. */
+alc_status alc_snapshot_read_batches(const char *path, alc_session *s, alc_error *err);
+
 #endif

@@ -15,6 +15,7 @@
 #include "alchemiser/session.h"
 #include "alchemiser/worker.h"
 #include "cli/commands.h"
+#include "cli/session_cli.h"
 
 static void usage(FILE *out)
 {
@@ -35,9 +36,11 @@ static void usage(FILE *out)
             "             4 outputs could not be written\n");
 }
 
-static int parse_args(int argc, char **argv, alc_run_options *opt, int *verbosity, int *help)
+static int parse_args(alc_run_mode mode, const char *cmd, int argc, char **argv,
+                      alc_run_options *opt, int *verbosity, int *help)
 {
     memset(opt, 0, sizeof *opt);
+    opt->mode = mode;
     *verbosity = 0;
     *help = 0;
     for (int i = 1; i < argc; i++) {
@@ -48,36 +51,43 @@ static int parse_args(int argc, char **argv, alc_run_options *opt, int *verbosit
             (*verbosity)++;
         } else if (!strcmp(a, "-vv")) {
             *verbosity += 2;
-        } else if (!strcmp(a, "--out") && i + 1 < argc) {
+        } else if (!strcmp(a, "--force") && mode == ALC_RUN_RESUME) {
+            opt->force = 1;
+        } else if (!strcmp(a, "--out") && i + 1 < argc && mode != ALC_RUN_RESUME) {
             opt->out_dir = argv[++i];
-        } else if (!strcmp(a, "--strategies") && i + 1 < argc) {
+        } else if (!strcmp(a, "--strategies") && i + 1 < argc && mode == ALC_RUN_NEW) {
             opt->strategies_dir = argv[++i];
         } else if (!strcmp(a, "--scheduling") && i + 1 < argc) {
             if (alc_scheduling_parse(argv[++i], &opt->scheduling) != 0) {
-                fprintf(stderr, "alchemiser run: --scheduling must be static or dynamic\n");
+                fprintf(stderr, "alchemiser %s: --scheduling must be static or dynamic\n", cmd);
                 return -1;
             }
             opt->has_scheduling = 1;
-        } else if (!strcmp(a, "--batch-size") && i + 1 < argc) {
+        } else if (!strcmp(a, "--batch-size") && i + 1 < argc && mode != ALC_RUN_RESUME) {
             char *end;
             long v = strtol(argv[++i], &end, 10);
             if (*end || v < 1 || v > 1000000) {
-                fprintf(stderr, "alchemiser run: --batch-size must be a positive integer\n");
+                fprintf(stderr, "alchemiser %s: --batch-size must be a positive integer\n", cmd);
                 return -1;
             }
             opt->batch_size = (int)v;
         } else if (a[0] == '-') {
-            fprintf(stderr, "alchemiser run: unknown or incomplete option '%s'\n", a);
+            fprintf(stderr, "alchemiser %s: unknown or incomplete option '%s'\n", cmd, a);
             return -1;
-        } else if (!opt->job_path) {
-            opt->job_path = a;
+        } else if (mode == ALC_RUN_NEW ? !opt->job_path : !opt->snapshot_path) {
+            if (mode == ALC_RUN_NEW)
+                opt->job_path = a;
+            else
+                opt->snapshot_path = a;
         } else {
-            fprintf(stderr, "alchemiser run: more than one job file\n");
+            fprintf(stderr, "alchemiser %s: more than one %s\n", cmd,
+                    mode == ALC_RUN_NEW ? "job file" : "session snapshot");
             return -1;
         }
     }
-    if (!*help && !opt->job_path) {
-        fprintf(stderr, "alchemiser run: a job file is required\n");
+    if (!*help && !(mode == ALC_RUN_NEW ? opt->job_path : opt->snapshot_path)) {
+        fprintf(stderr, "alchemiser %s: %s is required\n", cmd,
+                mode == ALC_RUN_NEW ? "a job file" : "a session snapshot (SESSION.h5)");
         return -1;
     }
     return 0;
@@ -94,9 +104,15 @@ static int exit_code(alc_session_status s)
 
 int alc_cmd_run(int argc, char **argv)
 {
+    return cli_session_main(ALC_RUN_NEW, "run", usage, argc, argv);
+}
+
+int cli_session_main(alc_run_mode mode, const char *cmd, cli_usage_fn usage_fn, int argc,
+                     char **argv)
+{
     int provided = 0;
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_SINGLE, &provided) != MPI_SUCCESS) {
-        fprintf(stderr, "alchemiser run: MPI_Init failed\n");
+        fprintf(stderr, "alchemiser %s: MPI_Init failed\n", cmd);
         return 4;
     }
     int rank = 0;
@@ -106,11 +122,11 @@ int alc_cmd_run(int argc, char **argv)
 
     alc_run_options opt;
     int verbosity = 0, help = 0;
-    int bad = parse_args(argc, argv, &opt, &verbosity, &help);
+    int bad = parse_args(mode, cmd, argc, argv, &opt, &verbosity, &help);
     if (bad || help) {
         /* Every rank parsed the same arguments: all stop here, no messages. */
         if (rank == 0)
-            usage(bad ? stderr : stdout);
+            usage_fn(bad ? stderr : stdout);
         MPI_Finalize();
         return bad ? 2 : 0;
     }
@@ -125,14 +141,20 @@ int alc_cmd_run(int argc, char **argv)
         char msg[1800];
         alc_error_format(&err, msg, sizeof msg);
         if (res.refused) {
-            fprintf(stderr, "alchemiser run: %s: %s\n", alc_status_name(err.code), msg);
+            fprintf(stderr, "alchemiser %s: %s: %s\n", cmd, alc_status_name(err.code), msg);
             code = 2;
+        } else if (res.nothing_to_do) {
+            printf("%s\n", res.message);
+            fflush(stdout);
+            code = 0;
         } else {
+            if (mode == ALC_RUN_RESUME)
+                fprintf(stderr, "alchemiser resume: %s\n", res.message);
             alc_session_print(res.session, stdout);
             fflush(stdout);
             code = exit_code(res.status);
             if (st != ALC_OK) {
-                fprintf(stderr, "alchemiser run: %s: %s\n", alc_status_name(err.code), msg);
+                fprintf(stderr, "alchemiser %s: %s: %s\n", cmd, alc_status_name(err.code), msg);
                 code = 4;
             }
         }
@@ -149,7 +171,7 @@ int alc_cmd_run(int argc, char **argv)
             abort_needed = 1;
             code = 4;
         }
-        code = aborted ? 2 : code;
+        code = aborted == 1 ? 2 : code;
     }
     if (abort_needed) {
         /* A rank is stuck (e.g. a worker busy past the deadline): MPI_Finalize

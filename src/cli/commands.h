@@ -20,5 +20,9 @@ int alc_cmd_backtest(int argc, char **argv);
 /* Session snapshot analysis (cmd_inspect.c, cmd_diff.c, docs/analysis.md). */
 int alc_cmd_inspect(int argc, char **argv);
 int alc_cmd_diff(int argc, char **argv);
+/* resume / rerun SESSION.h5 (cmd_resume.c), sessions list|prune DIR (cmd_sessions.c). */
+int alc_cmd_resume(int argc, char **argv);
+int alc_cmd_rerun(int argc, char **argv);
+int alc_cmd_sessions(int argc, char **argv);
 
 #endif

@@ -12,6 +12,9 @@ static const alc_command commands[] = {
     {"backtest", alc_cmd_backtest, "every strategy of a job on every day of a range, under MPI"},
     {"inspect", alc_cmd_inspect, "show a session snapshot: status, batches, portfolio, failures"},
     {"diff", alc_cmd_diff, "weight changes between two sessions' portfolios, per ticker"},
+    {"resume", alc_cmd_resume, "finish a FAILED, TIMEOUT or interrupted session (under MPI)"},
+    {"rerun", alc_cmd_rerun, "run a session's job again as a new, linked session (under MPI)"},
+    {"sessions", alc_cmd_sessions, "list session files (status, age, stale) or prune old ones"},
 };
 
 static void usage(FILE *out)

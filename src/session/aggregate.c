@@ -37,11 +37,22 @@ static int cmp_contrib(const void *a, const void *b)
 alc_status alc_aggregate(const alc_signal *const *signals, int n_strategies,
                          alc_consolidated *out, alc_error *err)
 {
+    return alc_aggregate_ex(signals, n_strategies, NULL, 1.0, out, err);
+}
+
+alc_status alc_aggregate_ex(const alc_signal *const *signals, int n_strategies,
+                            const unsigned char *drop, double divisor, alc_consolidated *out,
+                            alc_error *err)
+{
     memset(out, 0, sizeof *out);
     out->oldest_strategy = -1;
     size_t n = 0;
+    if (!(divisor > 0.0))
+        return alc_fail(err, ALC_ERR_INTERNAL, "renormalisation divisor %g is not positive", divisor);
     for (int i = 0; i < n_strategies; i++) {
         const alc_signal *s = signals[i];
+        if (drop && drop[i])
+            continue;
         if (!s)
             return alc_fail(err, ALC_ERR_SESSION, "strategy %d has no result (lost)", i);
         if (s->code != ALC_OK)
@@ -58,8 +69,10 @@ alc_status alc_aggregate(const alc_signal *const *signals, int n_strategies,
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
     size_t j = 0;
     for (int i = 0; i < n_strategies; i++)
-        for (int k = 0; k < signals[i]->n; k++)
-            c[j++] = (contrib){signals[i]->w[k].ticker, i, signals[i]->w[k].weight};
+        for (int k = 0; !(drop && drop[i]) && k < signals[i]->n; k++)
+            c[j++] = (contrib){signals[i]->w[k].ticker, i,
+                               divisor == 1.0 ? signals[i]->w[k].weight
+                                              : signals[i]->w[k].weight / divisor};
     /* qsort is not stable, but (ticker, strategy) is a total order here: a
      * strategy's allocation has each ticker once. */
     qsort(c, n, sizeof *c, cmp_contrib);

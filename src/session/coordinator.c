@@ -11,6 +11,7 @@
 #include "alchemiser/pack.h"
 #include "alchemiser/session.h"
 #include "alchemiser/snapshot.h"
+#include "alchemiser/sha256.h"
 #include "session/internal.h"
 
 /* Poll interval of rank 0 while it waits for messages: short enough not to
@@ -40,6 +41,8 @@ void alc_session_free(alc_session *s)
         if (s->batches[b].has_result)
             alc_partial_free(&s->batches[b].result);
     free(s->batches);
+    free(s->history);
+    free(s->dropped);
     free(s->metrics.ranks);
     alc_consolidated_free(&s->portfolio);
     free(s);
@@ -61,6 +64,7 @@ typedef struct coord {
     int inflight;
     uint32_t next_ticket;
     char last_partial_event[ALC_EVENT_ID_MAX];
+    char cause[ALC_EVENT_ID_MAX]; /* causation of the dispatches ("" = the correlation id) */
     int fatal;          /* an output could not be written: end the session */
     alc_error fatal_err;
 } coord;
@@ -212,7 +216,8 @@ static void mark_dispatched(coord *c, int b, int rank)
     c->s->metrics.batches_requested++;
     alc_error e;
     alc_error_clear(&e);
-    check(c, alc_event_batch_requested(c->ev, c->s, b, NULL, bs->request_event, &e), &e);
+    check(c, alc_event_batch_requested(c->ev, c->s, b, c->cause[0] ? c->cause : NULL,
+                                       bs->request_event, &e), &e);
     alc_log(ALC_LOG_DEBUG, "%s -> rank %d (attempt %d)", bs->batch.id, rank, bs->attempts);
 }
 
@@ -287,30 +292,36 @@ static alc_status scatter_static(coord *c, alc_error *err)
     int *counts = calloc((size_t)n, sizeof *counts);
     int *displs = calloc((size_t)n, sizeof *displs);
     alc_batch_desc *descs = calloc((size_t)s->n_batches, sizeof *descs);
+    int *queued = calloc((size_t)s->n_batches, sizeof *queued);
     unsigned char *all = NULL;
-    alc_status st = bufs && counts && displs && descs ? ALC_OK
-                                                      : alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    /* Round robin: batch b goes to worker 1 + b % n_workers. */
-    for (int b = 0; st == ALC_OK && b < s->n_batches; b++) {
-        int r = 1 + b % c->n_workers;
+    alc_status st = bufs && counts && displs && descs && queued
+                        ? ALC_OK : alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    /* Round robin over the queued batches (all of them, except those a
+     * resume reuses): the q-th goes to worker 1 + q % n_workers. */
+    int nq = 0;
+    for (int b = 0; st == ALC_OK && b < s->n_batches; b++)
+        if (s->batches[b].state == ALC_BATCH_QUEUED)
+            queued[nq++] = b;
+    for (int q = 0; st == ALC_OK && q < nq; q++) {
+        int b = queued[q], r = 1 + q % c->n_workers;
         mark_dispatched(c, b, r);
         c->w[r].inflight++;
         c->inflight++;
         st = alc_batch_desc_make(s->job, &s->batches[b].batch, s->batches[b].attempts,
-                                 s->batches[b].ticket, &descs[b], err);
+                                 s->batches[b].ticket, &descs[q], err);
     }
     if (st == ALC_OK) {
         /* Build each worker's list by index, without moving descriptors. */
         for (int r = 1; st == ALC_OK && r < n; r++) {
-            int m = s->n_batches >= r ? (s->n_batches - r) / c->n_workers + 1 : 0;
+            int m = nq >= r ? (nq - r) / c->n_workers + 1 : 0;
             alc_batch_desc *mine = malloc(sizeof *mine * (size_t)(m ? m : 1));
             if (!mine) {
                 st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
                 break;
             }
             int k = 0;
-            for (int b = r - 1; b < s->n_batches; b += c->n_workers)
-                mine[k++] = descs[b];
+            for (int q = r - 1; q < nq; q += c->n_workers)
+                mine[k++] = descs[q];
             st = alc_pack_batch_list(mine, k, &bufs[r], err);
             free(mine); /* shallow: the items still belong to descs */
             if (st == ALC_OK && bufs[r].len > (size_t)INT32_MAX)
@@ -345,11 +356,12 @@ static alc_status scatter_static(coord *c, alc_error *err)
     if (st == ALC_OK) {
         s->metrics.bytes_sent += total;
         s->metrics.ranks[0].bytes_sent += total;
-        alc_log(ALC_LOG_INFO, "static: %d batches scattered to %d workers (%zu bytes)",
-                s->n_batches, c->n_workers, total);
+        alc_log(ALC_LOG_INFO, "static: %d batches scattered to %d workers (%zu bytes)", nq,
+                c->n_workers, total);
     }
-    for (int b = 0; descs && b < s->n_batches; b++)
-        alc_batch_desc_free(&descs[b]);
+    for (int q = 0; descs && q < nq; q++)
+        alc_batch_desc_free(&descs[q]);
+    free(queued);
     for (int r = 0; bufs && r < n; r++)
         alc_buf_free(&bufs[r]);
     free(descs);
@@ -516,8 +528,9 @@ static void run_local(coord *c, alc_worker *w, int *timed_out)
 
 /* ---- session creation / end ---- */
 
-static alc_status new_session(const alc_run_options *opt, alc_job *job, int n_ranks,
-                              alc_day as_of, alc_session **out, alc_error *err)
+alc_status alc_session_alloc(const alc_job *job, int n_ranks, int batch_size,
+                             alc_scheduling scheduling, alc_day as_of, alc_session **out,
+                             alc_error *err)
 {
     *out = NULL;
     alc_session *s = calloc(1, sizeof *s);
@@ -526,26 +539,17 @@ static alc_status new_session(const alc_run_options *opt, alc_job *job, int n_ra
     s->job = job;
     s->n_ranks = n_ranks;
     s->as_of = as_of;
-    s->batch_size = opt->batch_size > 0 ? opt->batch_size : job->batch_size;
-    s->scheduling = opt->has_scheduling ? opt->scheduling : job->scheduling;
+    s->batch_size = batch_size;
+    s->scheduling = scheduling;
     int workers = n_ranks > 1 ? n_ranks - 1 : 1;
     s->max_parallel = job->max_parallel_batches > 0 ? job->max_parallel_batches : workers;
     s->status = ALC_SESSION_PENDING;
-    s->created_wall = alc_now_wall();
+    s->created_wall = s->started_wall = alc_now_wall();
     s->start_mono = alc_now_mono();
     s->deadline_mono = s->start_mono + job->timeout_seconds;
     s->deadline_wall = s->created_wall + job->timeout_seconds;
     s->portfolio.oldest_strategy = -1;
-
-    char stamp[32], hex[17];
-    time_t now = (time_t)s->created_wall;
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    alc_random_hex(hex, 4);
-    snprintf(s->id, sizeof s->id, "sess-%s-%s", stamp, hex);
-    alc_random_hex(hex, 4);
-    snprintf(s->correlation_id, sizeof s->correlation_id, "corr-%s-%s", stamp, hex);
+    s->kept_allocation = 1.0;
 
     s->metrics.n_ranks = n_ranks;
     s->metrics.ranks = calloc((size_t)n_ranks, sizeof *s->metrics.ranks);
@@ -564,26 +568,60 @@ static alc_status new_session(const alc_run_options *opt, alc_job *job, int n_ra
         s->batches[b].last_failed_rank = -1;
     }
     free(batches);
-
-    const char *dir = opt->out_dir ? opt->out_dir : job->output_dir;
-    if (st == ALC_OK) {
-        int n1 = snprintf(s->output_dir, sizeof s->output_dir, "%s", dir);
-        int n2 = snprintf(s->h5_path, sizeof s->h5_path, "%s/%s.h5", dir, s->id);
-        int n3 = snprintf(s->events_path, sizeof s->events_path, "%s/%s.events.jsonl", dir, s->id);
-        int n4 = snprintf(s->portfolio_path, sizeof s->portfolio_path, "%s/%s.portfolio.json", dir,
-                          s->id);
-        if (n1 >= ALC_PATH_MAX || n2 >= ALC_PATH_MAX || n3 >= ALC_PATH_MAX || n4 >= ALC_PATH_MAX)
-            st = alc_fail(err, ALC_ERR_USAGE, "output folder path too long");
-        else if (mkdirs(dir) != 0)
-            st = alc_fail_at(err, ALC_ERR_IO, dir, 0, 0, "cannot create the output folder: %s",
-                             strerror(errno));
-    }
     if (st != ALC_OK) {
         alc_session_free(s);
         return st;
     }
     *out = s;
     return ALC_OK;
+}
+
+alc_status alc_session_set_paths(alc_session *s, const char *dir, alc_error *err)
+{
+    int n1 = snprintf(s->output_dir, sizeof s->output_dir, "%s", dir);
+    int n2 = snprintf(s->h5_path, sizeof s->h5_path, "%s/%s.h5", dir, s->id);
+    int n3 = snprintf(s->events_path, sizeof s->events_path, "%s/%s.events.jsonl", dir, s->id);
+    int n4 = snprintf(s->portfolio_path, sizeof s->portfolio_path, "%s/%s.portfolio.json", dir,
+                      s->id);
+    if (n1 >= ALC_PATH_MAX || n2 >= ALC_PATH_MAX || n3 >= ALC_PATH_MAX || n4 >= ALC_PATH_MAX)
+        return alc_fail(err, ALC_ERR_USAGE, "output folder path too long");
+    if (mkdirs(dir) != 0)
+        return alc_fail_at(err, ALC_ERR_IO, dir, 0, 0, "cannot create the output folder: %s",
+                           strerror(errno));
+    return ALC_OK;
+}
+
+static void make_ids(alc_session *s)
+{
+    char stamp[32], hex[17];
+    time_t now = (time_t)s->created_wall;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    alc_random_hex(hex, 4);
+    snprintf(s->id, sizeof s->id, "sess-%s-%s", stamp, hex);
+    alc_random_hex(hex, 4);
+    snprintf(s->correlation_id, sizeof s->correlation_id, "corr-%s-%s", stamp, hex);
+}
+
+const char *alc_session_drop_reason(const alc_session *s, int i)
+{
+    if (!s->dropped || i < 0 || i >= s->job->n_strategies || !s->dropped[i])
+        return NULL;
+    for (int b = 0; b < s->n_batches; b++) {
+        const alc_batch_state *bs = &s->batches[b];
+        if (i < bs->batch.first || i >= bs->batch.first + bs->batch.count)
+            continue;
+        if (!bs->has_result)
+            return "no result";
+        if (bs->result.error)
+            return bs->result.error;
+        int k = i - bs->batch.first;
+        if (k < bs->result.n_signals && bs->result.signals[k].error)
+            return bs->result.signals[k].error;
+        return "failed";
+    }
+    return "failed";
 }
 
 static void describe_failures(alc_session *s, int timed_out)
@@ -630,16 +668,66 @@ static void aggregate(coord *c)
     check(c, alc_snapshot_update(c->snap, s, &e), &e);
     int n = s->job->n_strategies;
     const alc_signal **sig = calloc((size_t)n, sizeof *sig);
-    if (!sig) {
+    unsigned char *drop = calloc((size_t)n, 1);
+    if (!sig || !drop) {
+        free(sig);
+        free(drop);
         alc_fail(&e, ALC_ERR_NOMEM, "out of memory");
         set_fatal(c, &e);
         return;
     }
-    /* Gather: every strategy's signal, in strategy order (the fixed order). */
-    for (int b = 0; b < s->n_batches; b++)
-        for (int k = 0; s->batches[b].has_result && k < s->batches[b].result.n_signals; k++)
-            sig[s->batches[b].batch.first + k] = &s->batches[b].result.signals[k];
-    alc_status st = alc_aggregate(sig, n, &s->portfolio, &e);
+    /* Gather: every strategy's signal, in strategy order (the fixed order).
+     * Failed batches only get here under on_strategy_failure=skip: their
+     * failed strategies (all of them for a batch-level error) are dropped. */
+    int n_dropped = 0;
+    for (int b = 0; b < s->n_batches; b++) {
+        const alc_batch_state *bs = &s->batches[b];
+        if (!bs->has_result)
+            continue;
+        int failed = bs->state == ALC_BATCH_FAILED, whole = failed && bs->result.error;
+        for (int k = 0; k < bs->batch.count; k++) {
+            int i = bs->batch.first + k;
+            const alc_signal *sg = !whole && k < bs->result.n_signals ? &bs->result.signals[k] : NULL;
+            sig[i] = sg;
+            if (failed && (!sg || sg->code != ALC_OK)) {
+                drop[i] = 1;
+                n_dropped++;
+            }
+        }
+    }
+    if (n_dropped == n) {
+        /* nothing left to keep: the strategies stay "failed", not "dropped" */
+        free(sig);
+        s->dropped = drop;
+        s->status = ALC_SESSION_FAILED;
+        snprintf(s->error_type, sizeof s->error_type, "AllStrategiesFailed");
+        snprintf(s->error, sizeof s->error,
+                 "every strategy failed (on_strategy_failure=skip has nothing left to keep); "
+                 "first: %s", alc_session_drop_reason(s, 0));
+        s->dropped = NULL;
+        free(drop);
+        return;
+    }
+    /* Renormalise: the kept allocations, summed in job order, divide every
+     * kept weight (no division at all when nothing was dropped). */
+    double kept = 1.0;
+    if (n_dropped) {
+        kept = 0.0;
+        for (int i = 0; i < n; i++)
+            if (!drop[i])
+                kept += s->job->strategies[i].allocation;
+        s->dropped = drop;
+        s->n_dropped = n_dropped;
+        s->degraded = 1;
+        s->kept_allocation = kept;
+        alc_log(ALC_LOG_WARN,
+                "on_strategy_failure=skip: %d of %d strategies dropped, the remaining allocations "
+                "(%.17g) renormalised to 1", n_dropped, n, kept);
+    } else {
+        free(drop);
+        drop = NULL;
+    }
+    alc_status st = alc_aggregate_ex(sig, n, drop, kept, &s->portfolio, &e);
     free(sig);
     s->has_portfolio = s->portfolio.w != NULL;
     if (st == ALC_OK) {
@@ -652,11 +740,13 @@ static void aggregate(coord *c)
     snprintf(s->error, sizeof s->error, "%s", e.msg);
 }
 
-static alc_status refuse(MPI_Comm comm, const alc_error *why)
+/* Tell the workers there is no session (go = 0): with an error for a
+ * refusal, without one when there is simply nothing to do. */
+static void send_no_go(MPI_Comm comm, const char *msg)
 {
-    char msg[1700];
-    alc_error_format(why, msg, sizeof msg);
-    alc_setup_msg m = {0, "", "", "", 0, 0, 0, msg};
+    char text[1800];
+    snprintf(text, sizeof text, "%s", msg);
+    alc_setup_msg m = {0, "", "", "", 0, 0, 0, text};
     alc_buf b;
     alc_buf_init(&b);
     alc_error e;
@@ -666,7 +756,128 @@ static alc_status refuse(MPI_Comm comm, const alc_error *why)
     MPI_Bcast(&len, 1, MPI_INT, 0, comm);
     MPI_Bcast(b.data, len, MPI_BYTE, 0, comm);
     alc_buf_free(&b);
+}
+
+static alc_status refuse(MPI_Comm comm, const alc_error *why)
+{
+    char msg[1700];
+    alc_error_format(why, msg, sizeof msg);
+    send_no_go(comm, msg);
     return why->code;
+}
+
+/* run / rerun: a new session.  Fills *job, *market, *s and c->snap, c->ev. */
+static alc_status prepare_new(coord *c, const alc_run_options *opt, int n_ranks, alc_job **job_out,
+                              alc_market **market_out, alc_session **s_out, alc_error *err)
+{
+    alc_job *job = NULL;
+    alc_snapshot_job sj;
+    memset(&sj, 0, sizeof sj);
+    int rerun = opt->mode == ALC_RUN_RERUN;
+    alc_status st;
+    if (rerun) {
+        st = alc_snapshot_read_job(opt->snapshot_path, &sj, err);
+        if (st == ALC_OK)
+            st = alc_job_from_snapshot(&sj, opt->snapshot_path, &job, err);
+    } else {
+        st = alc_job_load(opt->job_path, opt->strategies_dir, &job, err);
+    }
+    *job_out = job;
+    if (st == ALC_OK)
+        st = alc_job_hash_sources(job, err);
+    alc_market *market = NULL;
+    if (st == ALC_OK)
+        st = alc_market_load(job->market, &market, err);
+    *market_out = market;
+    alc_day as_of = 0;
+    if (st == ALC_OK) {
+        as_of = job->has_as_of ? job->as_of : alc_market_last_day(market);
+        if (as_of == 0)
+            st = alc_fail_at(err, ALC_ERR_MARKET, job->market, 0, 0, "the market has no bars");
+    }
+    int batch_size = opt->batch_size > 0 ? opt->batch_size : job ? job->batch_size : 1;
+    alc_scheduling sched = opt->has_scheduling ? opt->scheduling : job ? job->scheduling : 0;
+    char dir[ALC_PATH_MAX], old_dir[ALC_PATH_MAX] = ".";
+    if (rerun) {
+        /* the old session's configuration, unless overridden */
+        if (opt->batch_size <= 0 && sj.batch_size > 0)
+            batch_size = (int)sj.batch_size;
+        if (!opt->has_scheduling && sj.scheduling && alc_scheduling_parse(sj.scheduling, &sched))
+            sched = job ? job->scheduling : ALC_SCHED_DYNAMIC;
+        alc_dirname(opt->snapshot_path, old_dir, sizeof old_dir);
+    }
+    snprintf(dir, sizeof dir, "%s",
+             opt->out_dir ? opt->out_dir : rerun ? old_dir : job ? job->output_dir : "out");
+    alc_session *s = NULL;
+    if (st == ALC_OK)
+        st = alc_session_alloc(job, n_ranks, batch_size, sched, as_of, &s, err);
+    *s_out = s;
+    if (st == ALC_OK) {
+        make_ids(s);
+        alc_market_fingerprint(market, s->market_sha256);
+        if (rerun) {
+            /* linked to the old session: same correlation id, rerun_of */
+            snprintf(s->correlation_id, sizeof s->correlation_id, "%s", sj.correlation_id);
+            snprintf(s->rerun_of, sizeof s->rerun_of, "%s", sj.session_id);
+        }
+        st = alc_session_set_paths(s, dir, err);
+    }
+    if (st == ALC_OK)
+        st = alc_snapshot_create(s, &c->snap, err);
+    if (st == ALC_OK) {
+        st = alc_events_open(s->events_path, s->id, s->correlation_id, &c->ev, err);
+        if (st != ALC_OK) {
+            alc_snapshot_abandon(c->snap);
+            c->snap = NULL;
+            char partial[ALC_PATH_MAX + 16];
+            snprintf(partial, sizeof partial, "%s.partial", s->h5_path);
+            remove(partial); /* nothing to keep: no session ran */
+        }
+    }
+    if (st == ALC_OK && rerun) {
+        st = alc_event_rerun(c->ev, s, sj.session_id, sj.status, opt->snapshot_path, c->cause, err);
+        if (st == ALC_OK)
+            alc_log(ALC_LOG_INFO, "session %s reruns session %s (%s)", s->id, sj.session_id,
+                    sj.status);
+    }
+    alc_snapshot_job_free(&sj);
+    return st;
+}
+
+/* resume: the session's own files, reopened.  The snapshot becomes
+ * <id>.h5.partial again while the session runs. */
+static alc_status prepare_resume(coord *c, alc_session *s, const alc_run_options *opt,
+                                 alc_error *err)
+{
+    char partial[ALC_PATH_MAX + 16], prev_status[16] = "";
+    snprintf(partial, sizeof partial, "%s.partial", s->h5_path);
+    size_t plen = strlen(opt->snapshot_path);
+    int was_final = plen < 8 || strcmp(opt->snapshot_path + plen - 8, ".partial") != 0;
+    alc_snapshot_summary sum;
+    alc_error ig;
+    if (alc_snapshot_read_summary(opt->snapshot_path, &sum, &ig) == ALC_OK)
+        snprintf(prev_status, sizeof prev_status, "%s", sum.status);
+    char last_event[ALC_EVENT_ID_MAX] = "";
+    alc_status st = alc_events_open_append(s->events_path, s->id, s->correlation_id, &c->ev,
+                                           last_event, err);
+    if (st != ALC_OK)
+        return st;
+    if (was_final && rename(opt->snapshot_path, partial) != 0) {
+        alc_events_close(c->ev);
+        c->ev = NULL;
+        return alc_fail_at(err, ALC_ERR_IO, opt->snapshot_path, 0, 0, "cannot rename to %s: %s",
+                           partial, strerror(errno));
+    }
+    st = alc_snapshot_reopen(s, &c->snap, err);
+    if (st != ALC_OK) {
+        if (was_final)
+            rename(partial, opt->snapshot_path);
+        alc_events_close(c->ev);
+        c->ev = NULL;
+        return st;
+    }
+    return alc_event_resumed(c->ev, s, last_event[0] ? last_event : NULL, prev_status,
+                             !was_final, c->cause, err);
 }
 
 alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_result *res,
@@ -677,46 +888,43 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
     MPI_Comm_size(comm, &n_ranks);
     double t0 = alc_now_mono();
 
-    /* 1. job and market: any problem is a refusal before the session exists */
-    alc_job *job = NULL;
-    alc_status st = alc_job_load(opt->job_path, opt->strategies_dir, &job, err);
-    alc_market *market = NULL;
-    if (st == ALC_OK) {
-        res->job = job;
-        st = alc_market_load(job->market, &market, err);
-    }
-    alc_day as_of = 0;
-    if (st == ALC_OK) {
-        as_of = job->has_as_of ? job->as_of : alc_market_last_day(market);
-        if (as_of == 0)
-            st = alc_fail_at(err, ALC_ERR_MARKET, job->market, 0, 0, "the market has no bars");
-    }
-    alc_session *s = NULL;
-    if (st == ALC_OK)
-        st = new_session(opt, job, n_ranks, as_of, &s, err);
+    /* 1. job and market: any problem is a refusal before the session exists
+     *    (or, for a resume, before its files are touched) */
     coord c;
     memset(&c, 0, sizeof c);
     c.comm = comm;
-    c.s = s;
     c.n_workers = n_ranks - 1;
-    if (st == ALC_OK)
-        st = alc_snapshot_create(s, &c.snap, err);
-    if (st == ALC_OK) {
-        st = alc_events_open(s->events_path, s->id, s->correlation_id, &c.ev, err);
-        if (st != ALC_OK) {
-            alc_snapshot_abandon(c.snap);
-            char partial[ALC_PATH_MAX + 16];
-            snprintf(partial, sizeof partial, "%s.partial", s->h5_path);
-            remove(partial); /* nothing to keep: no session ran */
+    alc_job *job = NULL;
+    alc_market *market = NULL;
+    alc_session *s = NULL;
+    alc_status st;
+    if (opt->mode == ALC_RUN_RESUME) {
+        int completed = 0;
+        st = alc_resume_prepare(opt, n_ranks, &job, &market, &s, &completed, res->message,
+                                sizeof res->message, err);
+        if (st == ALC_OK && completed) {
+            res->nothing_to_do = 1;
+            res->status = ALC_SESSION_COMPLETED;
+            send_no_go(comm, "");
+            return ALC_OK;
         }
+        if (st == ALC_OK) {
+            alc_log(ALC_LOG_INFO, "%s", res->message);
+            st = prepare_resume(&c, s, opt, err);
+        }
+    } else {
+        st = prepare_new(&c, opt, n_ranks, &job, &market, &s, err);
     }
+    res->job = job;
     if (st != ALC_OK) {
         res->refused = 1;
         alc_market_free(market);
         alc_session_free(s);
         return refuse(comm, err);
     }
+    c.s = s;
     res->session = s;
+    alc_day as_of = s->as_of;
     c.w = calloc((size_t)n_ranks, sizeof *c.w);
 
     /* 2. setup broadcast: workers load the market themselves */
@@ -783,24 +991,31 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
         int failed = 0;
         for (int i = 0; i < s->n_batches; i++)
             failed += s->batches[i].state == ALC_BATCH_FAILED;
-        if (failed)
+        if (failed && s->job->on_strategy_failure != ALC_ON_FAILURE_SKIP)
             describe_failures(s, 0);
         else
             aggregate(&c);
     }
     s->finished_wall = alc_now_wall();
     s->metrics.session_seconds = alc_now_mono() - s->start_mono;
+    /* What ended the run: the last partial result, else (a resume that
+     * reused every batch) the resume itself. */
+    const char *last = c.last_partial_event[0] ? c.last_partial_event : c.cause[0] ? c.cause : NULL;
     if (s->status == ALC_SESSION_COMPLETED) {
-        char agg_id[ALC_EVENT_ID_MAX];
-        st = alc_event_aggregation(c.ev, s, c.last_partial_event[0] ? c.last_partial_event : NULL,
-                                   agg_id, &e);
+        char agg_id[ALC_EVENT_ID_MAX], deg_id[ALC_EVENT_ID_MAX];
+        st = ALC_OK;
+        if (s->degraded) {
+            st = alc_event_degraded(c.ev, s, last, deg_id, &e);
+            last = deg_id;
+        }
+        if (st == ALC_OK)
+            st = alc_event_aggregation(c.ev, s, last, agg_id, &e);
         if (st == ALC_OK)
             st = alc_event_signal(c.ev, s, agg_id, NULL, &e);
     } else {
         alc_log(ALC_LOG_ERROR, "session %s %s: %s", s->id, alc_session_status_name(s->status),
                 s->error);
-        st = alc_event_failed(c.ev, s, c.last_partial_event[0] ? c.last_partial_event : NULL,
-                              NULL, &e);
+        st = alc_event_failed(c.ev, s, last, NULL, &e);
     }
     alc_status st2 = alc_session_write_portfolio(s, s->portfolio_path, st == ALC_OK ? &e : &pe);
     if (st == ALC_OK)

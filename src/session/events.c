@@ -35,6 +35,43 @@ alc_status alc_events_open(const char *path, const char *session_id, const char 
     return ALC_OK;
 }
 
+alc_status alc_events_open_append(const char *path, const char *session_id,
+                                  const char *correlation_id, alc_events **out,
+                                  char *last_event_id, alc_error *err)
+{
+    *out = NULL;
+    last_event_id[0] = '\0';
+    FILE *r = fopen(path, "r");
+    if (r) {
+        char line[8192];
+        static const char key[] = "\"event_id\":\"";
+        while (fgets(line, sizeof line, r)) {
+            const char *p = strstr(line, key);
+            if (p != line + 1 || strncmp(line, "{", 1))
+                continue; /* continuation of a long line, or not an event */
+            p += sizeof key - 1;
+            const char *q = strchr(p, '"');
+            if (q && q - p < ALC_EVENT_ID_MAX)
+                snprintf(last_event_id, ALC_EVENT_ID_MAX, "%.*s", (int)(q - p), p);
+        }
+        fclose(r);
+    }
+    alc_events *ev = calloc(1, sizeof *ev);
+    if (!ev)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    ev->f = fopen(path, "a");
+    if (!ev->f) {
+        free(ev);
+        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "cannot append to the event log: %s",
+                           strerror(errno));
+    }
+    snprintf(ev->session_id, sizeof ev->session_id, "%s", session_id);
+    snprintf(ev->correlation_id, sizeof ev->correlation_id, "%s", correlation_id);
+    snprintf(ev->path, sizeof ev->path, "%s", path);
+    *out = ev;
+    return ALC_OK;
+}
+
 void alc_events_close(alc_events *ev)
 {
     if (!ev)
@@ -231,4 +268,71 @@ alc_status alc_event_failed(alc_events *ev, const alc_session *s, const char *ca
         }
     }
     return alc_events_emit(ev, "WorkflowFailed", causation_id, p, event_id, err);
+}
+
+alc_status alc_event_degraded(alc_events *ev, const alc_session *s, const char *causation_id,
+                              char *event_id, alc_error *err)
+{
+    cJSON *p = cJSON_CreateObject();
+    if (!p)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    cJSON_AddStringToObject(p, "policy", alc_failure_policy_name(s->job->on_strategy_failure));
+    cJSON *arr = cJSON_AddArrayToObject(p, "dropped_strategies");
+    for (int b = 0; b < s->n_batches; b++)
+        for (int k = 0; k < s->batches[b].batch.count; k++) {
+            int i = s->batches[b].batch.first + k;
+            const char *why = alc_session_drop_reason(s, i);
+            if (!why)
+                continue;
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "index", i);
+            cJSON_AddStringToObject(o, "file", s->job->strategies[i].file);
+            cJSON_AddNumberToObject(o, "allocation", s->job->strategies[i].allocation);
+            cJSON_AddStringToObject(o, "batch_id", s->batches[b].batch.id);
+            cJSON_AddStringToObject(o, "error", why);
+            cJSON_AddItemToArray(arr, o);
+        }
+    cJSON_AddNumberToObject(p, "dropped_count", s->n_dropped);
+    cJSON_AddNumberToObject(p, "kept_count", s->job->n_strategies - s->n_dropped);
+    cJSON_AddNumberToObject(p, "kept_allocation", s->kept_allocation);
+    cJSON_AddBoolToObject(p, "renormalised", 1);
+    return alc_events_emit(ev, "WorkflowDegraded", causation_id, p, event_id, err);
+}
+
+alc_status alc_event_resumed(alc_events *ev, const alc_session *s, const char *causation_id,
+                             const char *previous_status, int interrupted, char *event_id,
+                             alc_error *err)
+{
+    char d[40];
+    cJSON *p = cJSON_CreateObject();
+    if (!p)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    cJSON_AddNumberToObject(p, "run", s->resume_count + 1);
+    cJSON_AddStringToObject(p, "previous_status", previous_status);
+    cJSON_AddBoolToObject(p, "interrupted", interrupted);
+    cJSON_AddStringToObject(p, "snapshot", s->h5_path);
+    cJSON_AddNumberToObject(p, "n_ranks", s->n_ranks);
+    cJSON_AddStringToObject(p, "scheduling", alc_scheduling_name(s->scheduling));
+    alc_format_timestamp(s->deadline_wall, d, sizeof d);
+    cJSON_AddStringToObject(p, "deadline", d);
+    cJSON *reused = cJSON_AddArrayToObject(p, "reused_batches");
+    cJSON *rerun = cJSON_AddArrayToObject(p, "rerun_batches");
+    for (int b = 0; b < s->n_batches; b++)
+        cJSON_AddItemToArray(s->batches[b].reused ? reused : rerun,
+                             cJSON_CreateString(s->batches[b].batch.id));
+    return alc_events_emit(ev, "SessionResumed", causation_id, p, event_id, err);
+}
+
+alc_status alc_event_rerun(alc_events *ev, const alc_session *s, const char *old_session,
+                           const char *old_status, const char *old_snapshot, char *event_id,
+                           alc_error *err)
+{
+    (void)s;
+    cJSON *p = cJSON_CreateObject();
+    if (!p)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    cJSON_AddStringToObject(p, "rerun_of", old_session);
+    cJSON_AddStringToObject(p, "rerun_of_status", old_status);
+    cJSON_AddStringToObject(p, "rerun_of_snapshot", old_snapshot);
+    return alc_events_emit(ev, "SessionRerun", NULL, p, event_id, err);
 }

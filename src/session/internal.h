@@ -54,4 +54,33 @@ void alc_format_timestamp(double wall, char *buf, size_t size);
  * falling back to time and pid mixing. */
 void alc_random_hex(char *buf, int n_bytes);
 
+/* ---- shared by coordinator.c and resume.c ---- */
+
+#include "alchemiser/session.h"
+
+/* A session with its batches split (QUEUED), no ids, no paths. */
+alc_status alc_session_alloc(const alc_job *job, int n_ranks, int batch_size,
+                             alc_scheduling scheduling, alc_day as_of, alc_session **out,
+                             alc_error *err);
+/* Output paths <dir>/<s->id>.{h5,events.jsonl,portfolio.json}; creates dir. */
+alc_status alc_session_set_paths(alc_session *s, const char *dir, alc_error *err);
+
+/* The job recorded in a snapshot (/job/text, read against /job dir and
+ * strategies_dir); refuses a text whose SHA-256 is not job_sha256. */
+struct alc_snapshot_job;
+alc_status alc_job_from_snapshot(const struct alc_snapshot_job *sj, const char *snapshot,
+                                 alc_job **out, alc_error *err);
+
+/* Resume (resume.c): everything before the session's files are touched.
+ * Refuses (error) when the snapshot cannot be resumed or the strategies or
+ * the market changed; *completed = 1 (and nothing else) for a COMPLETED
+ * session.  On success the caller owns *job, *market and *s; s->batches
+ * hold the reused results and s->h5_path the final snapshot name. */
+alc_status alc_resume_prepare(const alc_run_options *opt, int n_ranks, alc_job **job,
+                              alc_market **market, alc_session **s, int *completed,
+                              char *message, size_t message_size, alc_error *err);
+
+/* dirname of a path into buf ("." when it has no slash). */
+void alc_dirname(const char *path, char *buf, size_t size);
+
 #endif

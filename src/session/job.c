@@ -32,6 +32,22 @@ int alc_scheduling_parse(const char *name, alc_scheduling *out)
     return 0;
 }
 
+const char *alc_failure_policy_name(alc_failure_policy p)
+{
+    return p == ALC_ON_FAILURE_SKIP ? "skip" : "fail";
+}
+
+int alc_failure_policy_parse(const char *name, alc_failure_policy *out)
+{
+    if (!strcmp(name, "fail"))
+        *out = ALC_ON_FAILURE_FAIL;
+    else if (!strcmp(name, "skip"))
+        *out = ALC_ON_FAILURE_SKIP;
+    else
+        return -1;
+    return 0;
+}
+
 static char *dup_str(const char *s)
 {
     size_t n = strlen(s) + 1;
@@ -310,7 +326,8 @@ static alc_status parse_fields(alc_job *job, const cJSON *root, const char *stra
         return st;
     static const char *known[] = {"strategies", "market", "as_of", "batch_size",
                                   "max_parallel_batches", "timeout_seconds", "max_retries",
-                                  "output_dir", "scheduling", "description"};
+                                  "output_dir", "scheduling", "description",
+                                  "on_strategy_failure"};
     for (const cJSON *k = root->child; k; k = k->next) {
         size_t i = 0;
         while (i < sizeof known / sizeof known[0] && strcmp(known[i], k->string))
@@ -344,6 +361,12 @@ static alc_status parse_fields(alc_job *job, const cJSON *root, const char *stra
         if (!cJSON_IsString(v) || alc_scheduling_parse(v->valuestring, &job->scheduling) != 0)
             return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
                                "\"scheduling\" must be \"dynamic\" or \"static\"");
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "on_strategy_failure"))) {
+        if (!cJSON_IsString(v) ||
+            alc_failure_policy_parse(v->valuestring, &job->on_strategy_failure) != 0)
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                               "\"on_strategy_failure\" must be \"fail\" or \"skip\"");
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "description")) && !cJSON_IsString(v))
         return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0, "\"description\" must be a string");
@@ -502,4 +525,30 @@ alc_status alc_job_load(const char *path, const char *strategies_dir, alc_job **
         st = alc_job_parse(path, buf, len, strategies_dir, out, err);
     free(buf);
     return st;
+}
+
+alc_status alc_job_hash_sources(alc_job *job, alc_error *err)
+{
+    unsigned char buf[65536];
+    for (int i = 0; i < job->n_strategies; i++) {
+        alc_job_strategy *js = &job->strategies[i];
+        FILE *f = fopen(js->path, "rb");
+        if (!f)
+            return alc_fail_at(err, ALC_ERR_IO, js->file, 0, 0, "cannot read the strategy: %s",
+                               strerror(errno));
+        alc_sha256 h;
+        alc_sha256_init(&h);
+        size_t got;
+        while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+            alc_sha256_update(&h, buf, got);
+        int bad = ferror(f);
+        fclose(f);
+        if (bad)
+            return alc_fail_at(err, ALC_ERR_IO, js->file, 0, 0, "read error");
+        unsigned char d[32];
+        alc_sha256_final(&h, d);
+        for (int k = 0; k < 32; k++)
+            snprintf(js->sha256 + 2 * k, 3, "%02x", d[k]);
+    }
+    return ALC_OK;
 }

@@ -84,6 +84,11 @@ alc_status alc_session_write_portfolio(const alc_session *s, const char *path, a
     json_str(f, s->h5_path);
     fputs(", \"events\": ", f);
     json_str(f, s->events_path);
+    fprintf(f, ", \"resume_count\": %d, \"rerun_of\": ", s->resume_count);
+    if (s->rerun_of[0])
+        json_str(f, s->rerun_of);
+    else
+        fputs("null", f);
     fputs("},\n", f);
 
     /* Deterministic part: a function of the job, the market and as_of. */
@@ -101,6 +106,25 @@ alc_status alc_session_write_portfolio(const alc_session *s, const char *path, a
         json_str(f, s->error);
     else
         fputs("null", f);
+    fputs(",\n  \"on_strategy_failure\": ", f);
+    json_str(f, alc_failure_policy_name(s->job->on_strategy_failure));
+    fprintf(f, ",\n  \"degraded\": %s,\n  \"kept_allocation\": ", s->degraded ? "true" : "false");
+    if (s->degraded)
+        json_num(f, s->kept_allocation);
+    else
+        fputs("null", f);
+    fputs(",\n  \"dropped\": {", f);
+    for (int i = 0, first = 1; i < s->job->n_strategies; i++) {
+        const char *why = alc_session_drop_reason(s, i);
+        if (!why)
+            continue;
+        fputs(first ? "\n    " : ",\n    ", f);
+        first = 0;
+        json_str(f, s->job->strategies[i].file);
+        fputs(": ", f);
+        json_str(f, why);
+    }
+    fputs(s->n_dropped ? "\n  }" : "}", f);
     const alc_consolidated *c = &s->portfolio;
     int has = s->has_portfolio;
     fprintf(f, ",\n  \"n_strategies\": %d,\n  \"total\": ", s->job->n_strategies);
@@ -141,12 +165,15 @@ alc_status alc_session_write_portfolio(const alc_session *s, const char *path, a
         json_str(f, s->job->strategies[i].file);
         fputs(": {\"allocation\": ", f);
         json_num(f, s->job->strategies[i].allocation);
+        const char *why = alc_session_drop_reason(s, i);
         fputs(", \"status\": ", f);
-        json_str(f, sg ? (sg->code ? "failed" : "ok") : "missing");
+        json_str(f, why ? "dropped" : sg ? (sg->code ? "failed" : "ok") : "missing");
         fputs(", \"last_bar_date\": ", f);
         json_date(f, sg ? sg->last_bar : 0);
         fputs(", \"error\": ", f);
-        if (sg && sg->error)
+        if (why)
+            json_str(f, why);
+        else if (sg && sg->error)
             json_str(f, sg->error);
         else
             fputs("null", f);
@@ -173,6 +200,17 @@ void alc_session_print(const alc_session *s, FILE *out)
             s->n_ranks == 1 ? "" : "s", alc_scheduling_name(s->scheduling));
     if (s->error[0])
         fprintf(out, "Error (%s): %s\n", s->error_type, s->error);
+    if (s->degraded) {
+        fprintf(out,
+                "DEGRADED: %d of %d strategies dropped (on_strategy_failure=skip), the other "
+                "allocations (%.6f) renormalised to 1:\n",
+                s->n_dropped, s->job->n_strategies, s->kept_allocation);
+        for (int i = 0; i < s->job->n_strategies; i++) {
+            const char *why = alc_session_drop_reason(s, i);
+            if (why)
+                fprintf(out, "  dropped %s: %s\n", s->job->strategies[i].file, why);
+        }
+    }
     const alc_consolidated *c = &s->portfolio;
     if (s->has_portfolio && c->n > 0) {
         fprintf(out, "\n  %-8s %12s  %s\n", "TICKER", "WEIGHT", "STRATEGIES");

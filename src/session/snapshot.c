@@ -153,6 +153,7 @@ typedef struct job_row {
     const char *path;
     double allocation;
     const char *batch_id;
+    const char *sha256;
 } job_row;
 
 static int write_metadata(const alc_snapshot *snap, const alc_session *s)
@@ -184,6 +185,11 @@ static int write_metadata(const alc_snapshot *snap, const alc_session *s)
     rc |= attr_i64(f, "max_retries", job->max_retries);
     rc |= attr_str(snap, f, "error_type", s->error_type);
     rc |= attr_str(snap, f, "error", s->error);
+    rc |= attr_str(snap, f, "market_sha256", s->market_sha256);
+    rc |= attr_str(snap, f, "on_strategy_failure",
+                   alc_failure_policy_name(job->on_strategy_failure));
+    rc |= attr_i64(f, "resume_count", s->resume_count);
+    rc |= attr_str(snap, f, "rerun_of", s->rerun_of);
     return rc ? -1 : 0;
 }
 
@@ -214,7 +220,8 @@ static int write_job(const alc_snapshot *snap, const alc_session *s)
         for (int k = 0; k < s->batches[b].batch.count; k++) {
             int i = s->batches[b].batch.first + k;
             rows[i] = (job_row){i, job->strategies[i].file, job->strategies[i].path,
-                                job->strategies[i].allocation, s->batches[b].batch.id};
+                                job->strategies[i].allocation, s->batches[b].batch.id,
+                                job->strategies[i].sha256};
         }
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(job_row));
     FIELD(t, job_row, index, H5T_NATIVE_INT32);
@@ -222,6 +229,7 @@ static int write_job(const alc_snapshot *snap, const alc_session *s)
     FIELD(t, job_row, path, snap->str);
     FIELD(t, job_row, allocation, H5T_NATIVE_DOUBLE);
     FIELD(t, job_row, batch_id, snap->str);
+    FIELD(t, job_row, sha256, snap->str);
     rc |= write_table(g, "strategies", t, (size_t)job->n_strategies, rows);
     H5Tclose(t);
     free(rows);
@@ -527,9 +535,10 @@ static int write_strategies(const alc_snapshot *snap, const alc_session *s)
             dates[i][0] = '\0';
             if (sg)
                 fmt_date(sg->last_bar, dates[i]);
+            const char *why = alc_session_drop_reason(s, i);
             rows[i] = (strategy_row){i, js->file, js->allocation, bs->batch.id,
-                                     sg ? (sg->code ? "failed" : "ok") : "missing",
-                                     sg && sg->error ? sg->error : "",
+                                     why ? "dropped" : sg ? (sg->code ? "failed" : "ok") : "missing",
+                                     why ? why : sg && sg->error ? sg->error : "",
                                      sg ? sg->eval_ms : 0.0, dates[i],
                                      bs->has_result ? bs->result.rank : -1, sg ? sg->n : 0};
         }
@@ -625,6 +634,124 @@ static int write_metrics(const alc_snapshot *snap, const alc_session *s)
     return rc;
 }
 
+typedef struct dropped_row {
+    int32_t index;
+    const char *file;
+    double allocation;
+    const char *batch_id;
+    const char *error;
+} dropped_row;
+
+/* /dropped: the strategies on_strategy_failure=skip left out, and why. */
+static int write_dropped(const alc_snapshot *snap, const alc_session *s)
+{
+    int n = s->job->n_strategies;
+    dropped_row *rows = malloc(sizeof *rows * (size_t)(n ? n : 1));
+    if (!rows)
+        return -1;
+    int k = 0;
+    for (int b = 0; b < s->n_batches; b++)
+        for (int j = 0; j < s->batches[b].batch.count; j++) {
+            int i = s->batches[b].batch.first + j;
+            const char *why = alc_session_drop_reason(s, i);
+            if (why)
+                rows[k++] = (dropped_row){i, s->job->strategies[i].file,
+                                          s->job->strategies[i].allocation,
+                                          s->batches[b].batch.id, why};
+        }
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(dropped_row));
+    FIELD(t, dropped_row, index, H5T_NATIVE_INT32);
+    FIELD(t, dropped_row, file, snap->str);
+    FIELD(t, dropped_row, allocation, H5T_NATIVE_DOUBLE);
+    FIELD(t, dropped_row, batch_id, snap->str);
+    FIELD(t, dropped_row, error, snap->str);
+    int rc = write_table(snap->file, "dropped", t, (size_t)k, rows);
+    H5Tclose(t);
+    free(rows);
+    return rc;
+}
+
+typedef struct history_row {
+    int32_t run;
+    const char *started;
+    const char *deadline;
+    const char *finished;
+    const char *status;
+    int32_t n_ranks;
+    const char *scheduling;
+    int32_t batches_evaluated;
+    int32_t batches_reused;
+    const char *error_type;
+    const char *error;
+} history_row;
+
+/* The current run as a record. */
+static void current_run(const alc_session *s, alc_run_record *r)
+{
+    memset(r, 0, sizeof *r);
+    r->run = s->resume_count + 1;
+    if (s->started_wall > 0)
+        alc_format_timestamp(s->started_wall, r->started, sizeof r->started);
+    alc_format_timestamp(s->deadline_wall, r->deadline, sizeof r->deadline);
+    if (s->finished_wall > 0)
+        alc_format_timestamp(s->finished_wall, r->finished, sizeof r->finished);
+    snprintf(r->status, sizeof r->status, "%s", alc_session_status_name(s->status));
+    r->n_ranks = s->n_ranks;
+    snprintf(r->scheduling, sizeof r->scheduling, "%s", alc_scheduling_name(s->scheduling));
+    for (int b = 0; b < s->n_batches; b++) {
+        r->batches_reused += s->batches[b].reused;
+        r->batches_evaluated += s->batches[b].has_result && !s->batches[b].reused;
+    }
+    snprintf(r->error_type, sizeof r->error_type, "%s", s->error_type);
+    snprintf(r->error, sizeof r->error, "%.511s", s->error);
+}
+
+/* /history/runs: every earlier run (s->history), then the current one. */
+static int write_history(const alc_snapshot *snap, const alc_session *s)
+{
+    hid_t f = snap->file;
+    htri_t ex = H5Lexists(f, "history", H5P_DEFAULT);
+    hid_t g = ex > 0 ? H5Gopen2(f, "history", H5P_DEFAULT)
+                     : ex == 0 ? H5Gcreate2(f, "history", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    if (g < 0)
+        return -1;
+    if (H5Lexists(g, "runs", H5P_DEFAULT) > 0 && H5Ldelete(g, "runs", H5P_DEFAULT) < 0) {
+        H5Gclose(g);
+        return -1;
+    }
+    int n = s->n_history + 1;
+    history_row *rows = malloc(sizeof *rows * (size_t)n);
+    alc_run_record cur;
+    current_run(s, &cur);
+    if (!rows) {
+        H5Gclose(g);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        const alc_run_record *r = i < s->n_history ? &s->history[i] : &cur;
+        rows[i] = (history_row){r->run, r->started, r->deadline, r->finished, r->status,
+                                r->n_ranks, r->scheduling, r->batches_evaluated, r->batches_reused,
+                                r->error_type, r->error};
+    }
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(history_row));
+    FIELD(t, history_row, run, H5T_NATIVE_INT32);
+    FIELD(t, history_row, started, snap->str);
+    FIELD(t, history_row, deadline, snap->str);
+    FIELD(t, history_row, finished, snap->str);
+    FIELD(t, history_row, status, snap->str);
+    FIELD(t, history_row, n_ranks, H5T_NATIVE_INT32);
+    FIELD(t, history_row, scheduling, snap->str);
+    FIELD(t, history_row, batches_evaluated, H5T_NATIVE_INT32);
+    FIELD(t, history_row, batches_reused, H5T_NATIVE_INT32);
+    FIELD(t, history_row, error_type, snap->str);
+    FIELD(t, history_row, error, snap->str);
+    int rc = write_table(g, "runs", t, (size_t)n, rows);
+    H5Tclose(t);
+    free(rows);
+    H5Gclose(g);
+    return rc;
+}
+
 alc_status alc_snapshot_finish(alc_snapshot *snap, const alc_session *s, alc_error *err)
 {
     int rc = 0;
@@ -634,6 +761,11 @@ alc_status alc_snapshot_finish(alc_snapshot *snap, const alc_session *s, alc_err
     rc |= write_attribution(snap, s);
     rc |= write_strategies(snap, s);
     rc |= write_metrics(snap, s);
+    rc |= write_dropped(snap, s);
+    rc |= write_history(snap, s);
+    rc |= attr_i64(snap->file, "degraded", s->degraded);
+    rc |= attr_i64(snap->file, "dropped_strategies", s->n_dropped);
+    rc |= attr_f64(snap->file, "kept_allocation", s->degraded ? s->kept_allocation : 1.0);
     rc |= attr_time(snap, snap->file, "finished", s->finished_wall);
     rc |= attr_f64(snap->file, "total_weight", s->has_portfolio ? s->portfolio.total : 0.0);
     fmt_date(s->has_portfolio ? s->portfolio.oldest : 0, d);
@@ -664,4 +796,108 @@ void alc_snapshot_abandon(alc_snapshot *snap)
         return;
     close_handles(snap);
     free(snap);
+}
+
+/* ---- resume ---- */
+
+/* Move /<name> (when present) under dst. */
+static int move_if_present(hid_t src, const char *name, hid_t dst)
+{
+    htri_t ex = H5Lexists(src, name, H5P_DEFAULT);
+    if (ex < 0)
+        return -1;
+    if (ex == 0)
+        return 0;
+    return H5Lmove(src, name, dst, name, H5P_DEFAULT, H5P_DEFAULT) < 0 ? -1 : 0;
+}
+
+static int delete_attr(hid_t obj, const char *name)
+{
+    htri_t ex = H5Aexists(obj, name);
+    if (ex < 0)
+        return -1;
+    return ex > 0 && H5Adelete(obj, name) < 0 ? -1 : 0;
+}
+
+alc_status alc_snapshot_reopen(const alc_session *s, alc_snapshot **out, alc_error *err)
+{
+    *out = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    alc_snapshot *snap = calloc(1, sizeof *snap);
+    if (!snap)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    snap->file = snap->str = snap->batches = -1;
+    snprintf(snap->final_path, sizeof snap->final_path, "%s", s->h5_path);
+    snprintf(snap->partial_path, sizeof snap->partial_path, "%s.partial", s->h5_path);
+    snap->file = H5Fopen(snap->partial_path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (snap->file < 0) {
+        alc_status st = h5fail(err, snap, "cannot reopen the snapshot for writing");
+        free(snap);
+        return st;
+    }
+    snap->str = H5Tcopy(H5T_C_S1);
+    if (snap->str < 0 || H5Tset_size(snap->str, H5T_VARIABLE) < 0 ||
+        H5Tset_cset(snap->str, H5T_CSET_UTF8) < 0)
+        goto fail;
+    snap->batches = H5Gopen2(snap->file, "batches", H5P_DEFAULT);
+    if (snap->batches < 0)
+        goto fail;
+    hid_t f = snap->file;
+    /* What the previous run left that this one replaces goes to its history. */
+    htri_t ex = H5Lexists(f, "history", H5P_DEFAULT);
+    hid_t hist = ex > 0 ? H5Gopen2(f, "history", H5P_DEFAULT)
+                        : ex == 0 ? H5Gcreate2(f, "history", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                                  : -1;
+    if (hist < 0)
+        goto fail;
+    char name[32];
+    snprintf(name, sizeof name, "run-%d", s->resume_count);
+    hid_t prev = H5Lexists(hist, name, H5P_DEFAULT) > 0
+                     ? H5Gopen2(hist, name, H5P_DEFAULT)
+                     : H5Gcreate2(hist, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Gclose(hist);
+    if (prev < 0)
+        goto fail;
+    int rc = 0;
+    static const char *finals[] = {"portfolio", "attribution", "strategies", "metrics", "dropped"};
+    for (size_t i = 0; i < sizeof finals / sizeof finals[0]; i++)
+        rc |= move_if_present(f, finals[i], prev);
+    hid_t pb = -1;
+    for (int b = 0; rc == 0 && b < s->n_batches; b++) {
+        if (!s->batches[b].superseded)
+            continue;
+        if (pb < 0 && (pb = H5Gcreate2(prev, "batches", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+            rc = -1;
+        else
+            rc |= move_if_present(snap->batches, s->batches[b].batch.id, pb);
+    }
+    if (pb >= 0)
+        H5Gclose(pb);
+    H5Gclose(prev);
+    static const char *stale[] = {"total_weight", "oldest_data_date", "oldest_data_strategy",
+                                  "degraded", "dropped_strategies", "kept_allocation"};
+    for (size_t i = 0; rc == 0 && i < sizeof stale / sizeof stale[0]; i++)
+        rc |= delete_attr(f, stale[i]);
+    rc |= attr_time(snap, f, "deadline", s->deadline_wall);
+    rc |= attr_time(snap, f, "finished", 0);
+    rc |= attr_i64(f, "n_ranks", s->n_ranks);
+    rc |= attr_str(snap, f, "scheduling", alc_scheduling_name(s->scheduling));
+    rc |= attr_i64(f, "max_parallel_batches", s->max_parallel);
+    rc |= attr_i64(f, "resume_count", s->resume_count);
+    rc |= write_history(snap, s);
+    if (rc)
+        goto fail;
+    alc_status st = alc_snapshot_update(snap, s, err);
+    if (st != ALC_OK) {
+        close_handles(snap);
+        free(snap);
+        return st;
+    }
+    *out = snap;
+    return ALC_OK;
+fail:;
+    alc_status fs = h5fail(err, snap, "cannot prepare the snapshot for the resumed run");
+    close_handles(snap);
+    free(snap);
+    return fs;
 }

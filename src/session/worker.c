@@ -521,8 +521,8 @@ alc_status alc_worker_serve(MPI_Comm comm, int *aborted, alc_error *err)
     if (st != ALC_OK)
         return st;
     if (!setup.go) {
-        alc_log(ALC_LOG_DEBUG, "session refused by rank 0: %s", setup.error);
-        *aborted = 1;
+        alc_log(ALC_LOG_DEBUG, "no session from rank 0: %s", setup.error[0] ? setup.error : "nothing to do");
+        *aborted = setup.error[0] ? 1 : 2;
         alc_setup_msg_free(&setup);
         return ALC_OK;
     }
