@@ -17,6 +17,13 @@
 #define MAX_SOURCE_BYTES (10u * 1024u * 1024u)
 #define MAX_DEPTH 300
 
+/* Hot helpers of the token loop, inlined into it (GCC/Clang). */
+#if defined(__GNUC__)
+#define HOT_INLINE static inline __attribute__((always_inline))
+#else
+#define HOT_INLINE static inline
+#endif
+
 typedef struct parser {
     const char *src;
     size_t len;
@@ -86,8 +93,11 @@ static pthread_once_t op_syms_once = PTHREAD_ONCE_INIT;
 
 static void build_op_table(void);
 
+static void init_byte_tables(void);
+
 static void intern_op_names(void)
 {
+    init_byte_tables();
     for (int op = OP_DEFSYMPHONY; op < OP_COUNT; op++)
         op_syms[op] = alc_intern_cstr(op_names[op]);
     build_op_table();
@@ -289,14 +299,25 @@ static alc_status skip_blank_slow(parser *p)
 }
 
 /* Printable ASCII other than ';' and ',': a byte at which skipping stops. */
+static unsigned char token_byte[256];   /* see is_token_byte */
+static unsigned char plain_string_byte[256]; /* not '"', '\\', newline, non-ASCII */
+
+static void init_byte_tables(void)
+{
+    for (int c = 0; c < 256; c++) {
+        token_byte[c] = c > 0x20 && c < 0x7F && c != ';' && c != ',';
+        plain_string_byte[c] = c != '"' && c != '\\' && c != '\n' && c < 0x80;
+    }
+}
+
 static int is_token_byte(unsigned char c)
 {
-    return c > 0x20 && c < 0x7F && c != ';' && c != ',';
+    return token_byte[c];
 }
 
 /* skip_blank_slow with the two common cases inline: already at a token,
  * or one space before it. */
-static inline alc_status skip_blank(parser *p)
+HOT_INLINE alc_status skip_blank(parser *p)
 {
     size_t pos = p->pos;
     if (pos + 1 < p->len) {
@@ -324,7 +345,7 @@ static uint64_t load_word(const char *s)
 
 /* Intern the token s[0..len), through the parser's cache.  avail: bytes
  * readable from s (>= len). */
-static const alc_sym *intern_token(parser *p, const char *s, size_t len, size_t avail)
+HOT_INLINE const alc_sym *intern_token(parser *p, const char *s, size_t len, size_t avail)
 {
     uint64_t w0 = 0, w1 = 0;
     if (len <= 16) {
@@ -393,11 +414,10 @@ static alc_ast_block *ast_block_new(alc_program *prog, size_t size)
     return b;
 }
 
-/* Bump allocation of size bytes (a multiple of 8) from the parser's
- * current block. */
-static void *parser_alloc(parser *p, size_t size)
+/* parser_alloc when the current block is full. */
+static void *parser_alloc_slow(parser *p, size_t size)
 {
-    if ((size_t)(p->bump_end - p->bump) < size) {
+    {
         alc_ast_block *last = p->prog->blocks;
         size_t want = last ? last->size * 2 : p->len * 8;
         if (want < 16384)
@@ -417,7 +437,18 @@ static void *parser_alloc(parser *p, size_t size)
     return r;
 }
 
-static alc_node *new_node(parser *p, node_kind kind, int line, int col)
+/* Bump allocation of size bytes (a multiple of 8) from the parser's
+ * current block. */
+HOT_INLINE void *parser_alloc(parser *p, size_t size)
+{
+    if ((size_t)(p->bump_end - p->bump) < size)
+        return parser_alloc_slow(p, size);
+    void *r = p->bump;
+    p->bump += size;
+    return r;
+}
+
+HOT_INLINE alc_node *new_node(parser *p, node_kind kind, int line, int col)
 {
     _Static_assert(sizeof(alc_node) % 8 == 0, "nodes keep 8-byte alignment");
     alc_node *n = parser_alloc(p, sizeof *n);
@@ -492,30 +523,11 @@ static size_t replace_all(char *s, size_t len, const char *from, const char *to)
     return w;
 }
 
-static alc_status lex_string(parser *p, alc_node **out)
+/* A string literal at p->pos, any content (lex_string has the fast path). */
+static alc_status lex_string_general(parser *p, alc_node **out)
 {
     int line = p->line, col = cur_col(p);
     size_t start = p->pos + 1, i = start;
-    /* fastest path: plain ASCII up to the closing quote (no backslash, no
-     * newline, no blank at either end): the token is the text itself */
-    {
-        const unsigned char *u = (const unsigned char *)p->src;
-        size_t k = start;
-        while (k < p->len && u[k] != '"' && u[k] != '\\' && u[k] != '\n' && u[k] < 0x80)
-            k++;
-        if (k < p->len && u[k] == '"' &&
-            (k == start || (u[start] > 0x20 && u[k - 1] > 0x20))) {
-            alc_node *n = new_node(p, NODE_STRING, line, col);
-            if (!n)
-                return p->err->code;
-            n->sym = intern_token(p, p->src + start, k - start, p->len - start);
-            if (!n->sym)
-                return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
-            p->pos = k + 1;
-            *out = n;
-            return ALC_OK;
-        }
-    }
     /* fast path: the closing quote with no backslash before it */
     const char *q = memchr(p->src + i, '"', p->len - i);
     if (q && !memchr(p->src + i, '\\', (size_t)(q - (p->src + i))))
@@ -572,6 +584,29 @@ static alc_status lex_string(parser *p, alc_node **out)
     advance(p, i + 1 - p->pos);
     *out = n;
     return ALC_OK;
+}
+
+/* A string literal at p->pos. */
+HOT_INLINE alc_status lex_string(parser *p, alc_node **out)
+{
+    /* fast path: plain ASCII up to the closing quote (no backslash, no
+     * newline, no blank at either end): the token is the text itself */
+    const unsigned char *u = (const unsigned char *)p->src;
+    size_t start = p->pos + 1, k = start;
+    while (k < p->len && plain_string_byte[u[k]])
+        k++;
+    if (k < p->len && u[k] == '"' && (k == start || (u[start] > 0x20 && u[k - 1] > 0x20))) {
+        alc_node *n = new_node(p, NODE_STRING, p->line, cur_col(p));
+        if (!n)
+            return p->err->code;
+        n->sym = intern_token(p, p->src + start, k - start, p->len - start);
+        if (!n->sym)
+            return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
+        p->pos = k + 1;
+        *out = n;
+        return ALC_OK;
+    }
+    return lex_string_general(p, out);
 }
 
 /* Python's str(Decimal(text)) for the plain literals the grammar admits
@@ -666,7 +701,9 @@ static double literal_value(const char *t, size_t len, size_t d0)
     return d0 ? -v : v;
 }
 
-static alc_status parse_expr(parser *p, int depth, alc_node **out);
+static alc_status parse_list(parser *p, int depth, alc_node **out);
+static alc_status parse_atom(parser *p, alc_node **out);
+static alc_status depth_error(parser *p);
 
 static const char *closer_name(char open)
 {
@@ -695,8 +732,14 @@ static alc_status parse_list(parser *p, int depth, alc_node **out)
             snprintf(what, sizeof what, "'%c' where %s was expected", c, closer_name(open));
             return syntax_error(p, p->line, cur_col(p), "Mismatched closing bracket: %s", what);
         }
+        /* the child, at depth + 1: lists recurse, atoms are lexed here */
+        if (depth + 1 > MAX_DEPTH)
+            return depth_error(p);
+        if (depth + 1 > p->max_depth)
+            p->max_depth = depth + 1;
         alc_node *child;
-        if ((st = parse_expr(p, depth + 1, &child)) != ALC_OK)
+        st = (c == '(' || c == '[' || c == '{') ? parse_list(p, depth + 1, &child) : parse_atom(p, &child);
+        if (st != ALC_OK)
             return st;
         if (push_child(p, child) != 0)
             return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
@@ -729,26 +772,33 @@ static alc_status parse_list(parser *p, int depth, alc_node **out)
     return ALC_OK;
 }
 
-static alc_status parse_expr(parser *p, int depth, alc_node **out)
+static alc_status depth_error(parser *p)
 {
-    if (depth > MAX_DEPTH) {
-        char lim[32];
-        snprintf(lim, sizeof lim, "%d", MAX_DEPTH);
-        return syntax_error(p, p->line, cur_col(p), "Nesting too deep: the limit is %s levels", lim);
-    }
-    if (depth > p->max_depth)
-        p->max_depth = depth;
-    /* callers (parse_list, alc_program_parse) have skipped blanks */
+    char lim[32];
+    snprintf(lim, sizeof lim, "%d", MAX_DEPTH);
+    return syntax_error(p, p->line, cur_col(p), "Nesting too deep: the limit is %s levels", lim);
+}
+
+/* The root expression (depth 0), after blanks. */
+static alc_status parse_expr(parser *p, alc_node **out)
+{
     if (p->pos >= p->len)
         return syntax_error(p, p->line, cur_col(p), "Expected an expression, found end of file%s", "");
+    char c = p->src[p->pos];
+    if (c == '(' || c == '[' || c == '{')
+        return parse_list(p, 0, out);
+    return parse_atom(p, out);
+}
+
+/* A string, number, keyword or symbol at p->pos (not a list; pos < len). */
+HOT_INLINE alc_status parse_atom(parser *p, alc_node **out)
+{
     const char *s = p->src + p->pos;
     size_t left = p->len - p->pos;
     unsigned char c = (unsigned char)s[0];
     int line = p->line, col = cur_col(p);
     if (c == '"')
         return lex_string(p, out);
-    if (c == '(' || c == '[' || c == '{')
-        return parse_list(p, depth, out);
     if (c == ')' || c == ']' || c == '}') {
         char what[8] = {(char)c, 0};
         return syntax_error(p, line, col, "Unexpected closing bracket '%s'", what);
@@ -853,7 +903,7 @@ alc_status alc_program_parse(const char *path, const char *text, size_t len,
     if (st == ALC_OK && p.pos >= p.len)
         st = syntax_error(&p, 1, 1, "Empty program: expected one expression%s", "");
     if (st == ALC_OK)
-        st = parse_expr(&p, 0, &prog->root);
+        st = parse_expr(&p, &prog->root);
     if (st == ALC_OK)
         st = skip_blank(&p);
     if (st == ALC_OK && p.pos < p.len)
