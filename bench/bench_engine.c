@@ -187,13 +187,16 @@ int main(int argc, char **argv)
             failures++;
             continue;
         }
-        double tmin = 1e30, tmax = 0, tsum = 0;
+        double tmin = 1e30, tmax = 0, tsum = 0, csum = 0, cmax = 0;
         int errors = 0;
         for (int d = 0; d < ndates; d++) {
             alc_allocation a = {0};
-            double t0 = now();
+            double t0 = now(), c0 = cpu_now();
             alc_status st = alc_engine_eval(e, prog, days[d], &a, &err);
-            double dt = (now() - t0) * 1e3;
+            double dt = (now() - t0) * 1e3, dc = (cpu_now() - c0) * 1e3;
+            csum += dc;
+            if (dc > cmax)
+                cmax = dc;
             errors += st != ALC_OK;
             alc_allocation_free(&a);
             tsum += dt;
@@ -206,8 +209,10 @@ int main(int argc, char **argv)
         printf("  %s{\"file\": ", f ? "," : "");
         alc_json_string(stdout, files[f]);
         printf(", \"bytes\": %zu, \"nodes\": %zu, \"parse_mb_s\": %.1f, \"parse_cpu_mb_s\": %.1f, "
-               "\"eval_ms_mean\": %.4f, \"eval_ms_min\": %.4f, \"eval_ms_max\": %.4f, \"eval_errors\": %d}\n",
-               len, alc_program_node_count(prog), mbps, cpu_mbps, tsum / ndates, tmin, tmax, errors);
+               "\"eval_ms_mean\": %.4f, \"eval_ms_min\": %.4f, \"eval_ms_max\": %.4f, "
+               "\"eval_cpu_ms_mean\": %.4f, \"eval_cpu_ms_max\": %.4f, \"eval_errors\": %d}\n",
+               len, alc_program_node_count(prog), mbps, cpu_mbps, tsum / ndates, tmin, tmax,
+               csum / ndates, cmax, errors);
         total_bytes += (double)len;
         total_parse += best;
         total_eval += tsum;
