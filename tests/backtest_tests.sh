@@ -79,7 +79,12 @@ print("ok:", days, "days,", len(w), "portfolio weights")
 PY
   ;;
 consistency)
-  # the allocation of day D in the backtest equals `alchemiser eval` at D
+  # the allocation of day D in the backtest equals `alchemiser eval` at D,
+  # for every one of the 160 conformance strategies (errors included)
+  all=()
+  for f in "$conf"/strategies/c*.clj; do all+=("$(basename "$f")"); done
+  [ "${#all[@]}" -eq 160 ] || fail "expected 160 conformance strategies, found ${#all[@]}"
+  mkjob "${all[@]}"
   run 2 "$work/job.json" --from 2020-03-02 --to 2020-03-31 --no-progress > "$work/out.txt"
   h5=$(sed -n 's/^Result: //p' "$work/out.txt")
   files=$(/usr/bin/python3 -c "import json; print(' '.join('$conf/strategies/' + s['file'] for s in json.load(open('$work/job.json'))['strategies']))")
@@ -88,21 +93,30 @@ consistency)
 import sys, json, h5py
 f = h5py.File(sys.argv[1], "r")
 groups = {g.attrs["file"]: g for g in f["strategies"].values()}
+cache = {}
+def tables(name):
+    if name not in cache:
+        g = groups[name]
+        daily = {r["date"].decode(): r for r in g["daily"][:]}
+        weights = {}
+        for r in g["weights"][:]:
+            weights.setdefault(r["date"].decode(), {})[r["ticker"].decode()] = r["weight"]
+        cache[name] = (daily, weights)
+    return cache[name]
 n = 0
 for line in open(sys.argv[2]):
     e = json.loads(line)
-    g = groups[e["strategy"].split("/")[-1]]
-    daily = {r["date"].decode(): r for r in g["daily"][:]}
+    daily, weights = tables(e["strategy"].split("/")[-1])
     row = daily[e["date"]]
     if e["error"]:
         assert row["evaluated"] == 0, (e["strategy"], e["date"])
     else:
         assert row["evaluated"] == 1
-        w = {r["ticker"].decode(): r["weight"] for r in g["weights"][:] if r["date"].decode() == e["date"]}
+        w = weights.get(e["date"], {})
         assert w == e["allocation"], (e["strategy"], e["date"], w, e["allocation"])
     n += 1
-assert n == 36
-print("ok: 36 (strategy, date) pairs equal")
+assert n == 480, n
+print("ok: 480 (strategy, date) pairs equal,", sum(1 for l in open(sys.argv[2]) if json.loads(l)["error"]), "of them errors")
 PY
   ;;
 errors)

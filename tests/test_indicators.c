@@ -143,6 +143,38 @@ static void test_ppo(void)
     (void)st;
 }
 
+/* PPO, PPO signal, EMA and current price on a five-bar series, by hand
+ * (SPEC 6.4, 6.10, 6.12): EWM spans 2 and 3 give a = 2/3 and 1/2, so
+ * E2 = 1, 5/3, 29/9, 101/27, 533/81 and E3 = 1, 3/2, 11/4, 27/8, 91/16. */
+static void test_ppo_by_hand(void)
+{
+    double p[5] = {1, 2, 4, 4, 8};
+    alc_error err;
+    double v;
+    alc_indicator_args a = {.ind = ALC_IND_PPO, .w1 = 2, .w2 = 3};
+    CU_ASSERT(alc_kernel(&a, p, 3, "T", &v, &err) == ALC_OK);
+    CU_ASSERT_DOUBLE_EQUAL(v, 1700.0 / 99.0, 1e-12); /* 100 (29/9 - 11/4) / (11/4) */
+    CU_ASSERT(alc_kernel(&a, p, 5, "T", &v, &err) == ALC_OK);
+    CU_ASSERT_DOUBLE_EQUAL(v, 100.0 * (1157.0 / 1296.0) / (91.0 / 16.0), 1e-12);
+    CU_ASSERT(alc_kernel(&a, p, 2, "T", &v, &err) == ALC_OK && v == 0.0); /* n < long */
+    /* signal, smooth 2: EWM(a = 2/3) of PPO[2..4], seeded with PPO[2] */
+    double ppo2 = 1700.0 / 99.0, ppo3 = 100.0 * (79.0 / 216.0) / (27.0 / 8.0),
+           ppo4 = 100.0 * (1157.0 / 1296.0) / (91.0 / 16.0);
+    double sig = (ppo2 / 3 + 2 * ppo3 / 3);
+    sig = sig / 3 + 2 * ppo4 / 3;
+    alc_indicator_args s = {.ind = ALC_IND_PPO_SIGNAL, .w1 = 2, .w2 = 3, .w3 = 2};
+    CU_ASSERT(alc_kernel(&s, p, 5, "T", &v, &err) == ALC_OK);
+    CU_ASSERT_DOUBLE_EQUAL(v, sig, 1e-12);
+    CU_ASSERT(alc_kernel(&s, p, 4, "T", &v, &err) == ALC_OK && v == 0.0); /* n < long + smooth */
+    /* EMA span 3 at the last bar; its first two values are masked */
+    alc_indicator_args e = {.ind = ALC_IND_EMA, .w1 = 3};
+    CU_ASSERT(alc_kernel(&e, p, 5, "T", &v, &err) == ALC_OK);
+    CU_ASSERT_DOUBLE_EQUAL(v, 91.0 / 16.0, 1e-12);
+    CU_ASSERT(alc_kernel(&e, p, 2, "T", &v, &err) != ALC_OK); /* n < w: error */
+    alc_indicator_args c = {.ind = ALC_IND_CURRENT_PRICE};
+    CU_ASSERT(alc_kernel(&c, p, 4, "T", &v, &err) == ALC_OK && v == 4.0);
+}
+
 static void test_periods(void)
 {
     alc_indicator_args a = {.ind = ALC_IND_SMA, .w1 = 200};
@@ -170,6 +202,7 @@ int main(void)
                   {"rolling variance", test_rolling_var}, {"ewm adjust=False", test_ewm},
                   {"rsi", test_rsi}, {"short-data rules", test_short_data_rules},
                   {"max drawdown", test_max_drawdown}, {"ppo and signal", test_ppo},
+                  {"ppo, signal, ema, price by hand", test_ppo_by_hand},
                   {"bar periods", test_periods});
     return alc_test_run();
 }

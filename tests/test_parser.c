@@ -1,5 +1,6 @@
 /* The DSL parser: tokens, the reference's string quirks, limits, and
  * error messages with file:line:col (SPEC 1-2). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,6 +141,125 @@ static void test_depth_limit(void)
     free(huge);
 }
 
+/* Number values equal strtod's bit for bit (the parser converts short
+ * literals itself, SPEC 1: a FLOAT/INTEGER is a Decimal, evaluated as
+ * a double); deterministic pseudo-random literals of 1..19 digits. */
+static void test_number_values(void)
+{
+    enum { N = 4000 };
+    char *src = malloc((size_t)N * 32 + 16), (*lits)[32] = malloc(sizeof(char[32]) * N);
+    size_t o = 0;
+    uint64_t x = 88172645463325252ull;
+    static const char *fixed[] = {"0", "-0", "007", "0.1", "0.3", "-12.50", "9007199254740993",
+                                  "999999999999999", "9999999999999999", "0.0000000000000000000001",
+                                  "0.00000000000000000000001", "123456789012345.6789", "2.2250738585072014"};
+    src[o++] = '[';
+    for (int i = 0; i < N; i++) {
+        char *t = lits[i];
+        if (i < (int)(sizeof fixed / sizeof *fixed)) {
+            strcpy(t, fixed[i]);
+        } else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            int nd = 1 + (int)(x % 19), nf = (int)((x >> 8) % (unsigned)(nd + 1)), k = 0;
+            if ((x >> 16) & 1)
+                t[k++] = '-';
+            for (int d = 0; d < nd; d++) {
+                if (d == nd - nf && d > 0)
+                    t[k++] = '.';
+                t[k++] = (char)('0' + (x >> (20 + d * 2)) % 10);
+            }
+            t[k] = '\0';
+        }
+        o += (size_t)sprintf(src + o, "%s ", t);
+    }
+    src[o++] = ']';
+    src[o] = '\0';
+    alc_program *p = parse_ok(src);
+    CU_ASSERT_EQUAL_FATAL(p->root->n, N);
+    int mismatches = 0;
+    for (int i = 0; i < N; i++) {
+        const alc_node *k = p->root->kids[i];
+        double want = strtod(lits[i], NULL);
+        if (k->kind != NODE_NUMBER || memcmp(&k->num, &want, sizeof want) != 0) {
+            if (mismatches++ < 5)
+                printf("\n  %s parsed as %a, strtod gives %a", lits[i], k->num, want);
+        }
+    }
+    CU_ASSERT_EQUAL(mismatches, 0);
+    alc_program_free(p);
+    free(src);
+    free(lits);
+}
+
+/* Tokens that share their first and last eight bytes are still distinct
+ * symbols (the parser's intern cache compares long tokens in full), and
+ * tokens of 7, 8, 9, 15, 16 and 17 bytes keep exactly their bytes. */
+static void test_token_identity(void)
+{
+    alc_program *p = parse_ok("[abcdefgh-X-12345678 abcdefgh-Y-12345678 abcdefg abcdefgh abcdefghi "
+                              "abcdefghijklmno abcdefghijklmnop abcdefghijklmnopq abcdefghijklmnoq "
+                              "abcdefg abcdefgh-X-12345678 \"abcdefghijklmnop\" \"x\"]");
+    const alc_node *r = p->root;
+    CU_ASSERT_EQUAL_FATAL(r->n, 13);
+    CU_ASSERT_PTR_NOT_EQUAL(r->kids[0]->sym, r->kids[1]->sym);
+    CU_ASSERT_STRING_EQUAL(r->kids[1]->sym->s, "abcdefgh-Y-12345678");
+    CU_ASSERT_PTR_EQUAL(r->kids[0]->sym, r->kids[10]->sym);
+    CU_ASSERT_PTR_EQUAL(r->kids[2]->sym, r->kids[9]->sym);
+    const char *want[] = {"abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmno", "abcdefghijklmnop",
+                          "abcdefghijklmnopq", "abcdefghijklmnoq"};
+    for (int i = 0; i < 7; i++) {
+        CU_ASSERT_STRING_EQUAL(r->kids[2 + i]->sym->s, want[i]);
+        CU_ASSERT_EQUAL(r->kids[2 + i]->sym->len, strlen(want[i]));
+    }
+    /* the same text as a string and as a symbol is one interned string */
+    CU_ASSERT_EQUAL(r->kids[11]->kind, NODE_STRING);
+    CU_ASSERT_PTR_EQUAL(r->kids[11]->sym, r->kids[6]->sym);
+    /* a string whose closing quote is the last byte before the bracket */
+    CU_ASSERT_STRING_EQUAL(r->kids[12]->sym->s, "x");
+    alc_program_free(p);
+    /* a string at the very end of the input, and padded strings (general path) */
+    p = parse_ok("\"end\"");
+    CU_ASSERT_STRING_EQUAL(p->root->sym->s, "end");
+    alc_program_free(p);
+    p = parse_ok("[\" padded \" \"\" \"in\tside\"]");
+    CU_ASSERT_STRING_EQUAL(p->root->kids[0]->sym->s, "padded");
+    CU_ASSERT_STRING_EQUAL(p->root->kids[1]->sym->s, "");
+    CU_ASSERT_STRING_EQUAL(p->root->kids[2]->sym->s, "in\tside");
+    alc_program_free(p);
+}
+
+/* A multi-megabyte program with many small nodes (about 12 bytes of AST
+ * per source byte) spans several AST blocks; every node is intact. */
+static void test_large_program(void)
+{
+    const char *item = "(weight-equal [a b c d SPY 1 2.5]) ";
+    size_t il = strlen(item), reps = 4u * 1024u * 1024u / il;
+    char *src = malloc(reps * il + 64);
+    size_t o = (size_t)sprintf(src, "(defsymphony \"big\" {} [");
+    for (size_t i = 0; i < reps; i++, o += il)
+        memcpy(src + o, item, il);
+    o += (size_t)sprintf(src + o, "])");
+    alc_program *p = NULL;
+    alc_error err;
+    CU_ASSERT_EQUAL_FATAL(alc_program_parse("big.clj", src, o, &p, &err), ALC_OK);
+    CU_ASSERT_EQUAL(p->node_count, 5 + reps * 10);
+    CU_ASSERT_PTR_NOT_NULL(p->blocks->next); /* more than one block */
+    const alc_node *v = p->root->kids[3];
+    CU_ASSERT_EQUAL_FATAL((size_t)v->n, reps);
+    const alc_sym *spy = v->kids[0]->kids[1]->kids[4]->sym;
+    CU_ASSERT_STRING_EQUAL(spy->s, "SPY");
+    size_t bad = 0;
+    for (size_t i = 0; i < reps; i++) {
+        const alc_node *w = v->kids[i];
+        bad += !(w->op == OP_WEIGHT_EQUAL && w->n == 2 && w->kids[1]->n == 7 &&
+                 w->kids[1]->kids[4]->sym == spy && w->kids[1]->kids[6]->num == 2.5 &&
+                 w->col == (int)(24 + i * il));
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    alc_program_free(p);
+    free(src);
+}
+
 static void test_size_limit(void)
 {
     size_t n = 10u * 1024u * 1024u + 1u;
@@ -158,6 +278,8 @@ int main(void)
         return 1;
     ALC_ADD_SUITE("parser", {"tokens", test_tokens}, {"string quirks", test_strings},
                   {"CRLF and names", test_line_endings_and_name}, {"syntax errors", test_errors},
-                  {"nesting limit 300", test_depth_limit}, {"10 MiB limit", test_size_limit});
+                  {"nesting limit 300", test_depth_limit}, {"10 MiB limit", test_size_limit},
+                  {"number values equal strtod", test_number_values},
+                  {"token identity", test_token_identity}, {"multi-block program", test_large_program});
     return alc_test_run();
 }

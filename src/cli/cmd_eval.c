@@ -138,7 +138,15 @@ int alc_cmd_eval(int argc, char **argv)
                 alc_status st = alc_engine_eval(engine, prog, days[d], &alloc, &err);
                 clock_gettime(CLOCK_MONOTONIC, &t1);
                 ms = cli_ms_between(&t0, &t1);
+                /* a ticker without market data is an error naming it and
+                 * the strategy (as in the session's check and the backtest) */
+                for (int k = 0; st == ALC_OK && k < alloc.n; k++)
+                    if (alc_market_find(market, alloc.w[k].ticker) < 0)
+                        st = alc_fail_at(&err, ALC_ERR_MARKET, argv[f], 0, 0,
+                                         "ticker %s of the allocation is not in the market",
+                                         alloc.w[k].ticker);
                 if (st != ALC_OK) {
+                    alc_allocation_free(&alloc);
                     alc_error_format(&err, msg, sizeof msg);
                     error = msg;
                 }

@@ -51,8 +51,14 @@ typedef struct alc_node {
     };
 } alc_node;
 
+/* A block of AST memory (nodes and child arrays), see parser.c. */
+typedef struct alc_ast_block {
+    struct alc_ast_block *next;
+    size_t size;  /* usable bytes after the header */
+} alc_ast_block;
+
 struct alc_program {
-    alc_arena arena;    /* owns every node */
+    alc_ast_block *blocks; /* own every node (parser.c: ast_block_new) */
     char *path;         /* malloc'd */
     char *name;         /* malloc'd */
     alc_node *root;

@@ -839,6 +839,29 @@ static alc_status op_select(alc_engine *e, const alc_node *n, value *out)
     return ALC_OK;
 }
 
+/* A map key's name: keywords lose their ':' (interned once per engine and
+ * keyword, not at every evaluation of the map).  NULL when out of memory. */
+static const alc_sym *map_key(alc_engine *e, const alc_sym *key)
+{
+    if (key->len == 0 || key->s[0] != ':')
+        return key;
+    if (key->id >= e->key_of_sym_cap) {
+        int32_t cap = e->key_of_sym_cap ? e->key_of_sym_cap : 1024;
+        while (cap <= key->id)
+            cap *= 2;
+        const alc_sym **t = realloc(e->key_of_sym, (size_t)cap * sizeof *t);
+        if (!t)
+            return NULL;
+        for (int32_t i = e->key_of_sym_cap; i < cap; i++)
+            t[i] = NULL;
+        e->key_of_sym = t;
+        e->key_of_sym_cap = cap;
+    }
+    if (!e->key_of_sym[key->id])
+        e->key_of_sym[key->id] = alc_intern(key->s + 1, key->len - 1);
+    return e->key_of_sym[key->id];
+}
+
 static alc_status eval_map(alc_engine *e, const alc_node *n, value *out)
 {
     int pairs = n->n / 2;
@@ -854,9 +877,7 @@ static alc_status eval_map(alc_engine *e, const alc_node *n, value *out)
         const alc_node *k = n->kids[2 * i];
         if (k->kind == NODE_LIST)
             return eval_error(e, k, ALC_ERR_EVAL, "map keys must be keywords, symbols or atoms");
-        const alc_sym *key = k->sym;
-        if (key->len > 0 && key->s[0] == ':')
-            key = alc_intern(key->s + 1, key->len - 1);
+        const alc_sym *key = map_key(e, k->sym);
         if (!key)
             return oom(e);
         d->keys[i] = key;
@@ -958,7 +979,9 @@ alc_status alc_engine_new(const alc_market *market, alc_engine **out, alc_error 
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
     e->market = market;
     e->cache = alc_indicator_cache_new(market);
-    if (!e->cache) {
+    e->sym_window = alc_intern_cstr("window");
+    if (!e->cache || !e->sym_window) {
+        alc_indicator_cache_free(e->cache);
         free(e);
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
     }
@@ -974,6 +997,7 @@ void alc_engine_free(alc_engine *e)
     alc_indicator_cache_free(e->cache);
     alc_arena_free(&e->arena);
     free(e->series_of_sym);
+    free(e->key_of_sym);
     free(e->body_by_id);
     free(e->body_by_name);
     free(e->memo);

@@ -97,6 +97,11 @@ struct alc_engine {
     alc_day as_of;
     int depth;
 
+    const alc_sym *sym_window; /* "window", interned by alc_engine_new */
+    /* keyword sym id -> its name without ':' (NULL: not looked up yet) */
+    const alc_sym **key_of_sym;
+    int32_t key_of_sym_cap;
+
     /* ticker sym id -> market series index (-1 missing, -2 not looked up) */
     int32_t *series_of_sym;
     int32_t series_of_sym_cap;

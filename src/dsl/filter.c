@@ -62,9 +62,7 @@ static alc_status score_ticker(alc_engine *e, const alc_node *cond, const alc_sy
             if ((st = eval_node(e, cond->kids[1], &params)))
                 goto failed;
         } else {
-            key = alc_intern_cstr("window");
-            if (!key)
-                return oom(e);
+            key = e->sym_window;
             wv = value_from_num((double)dsl_default_window(op), NUM_DECIMAL);
             d.n = 1;
             d.keys = &key;

@@ -9,12 +9,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "alchemiser/engine.h"
 #include "dsl/ast.h"
 
 #define MAX_SOURCE_BYTES (10u * 1024u * 1024u)
 #define MAX_DEPTH 300
+/* Longest string literal (raw bytes between the quotes) or symbol: far
+ * above any real name or ticker, small enough for every message and file
+ * a name ends up in.  (Same limit and messages as the hardening branch.) */
+#define MAX_TOKEN_BYTES 65536u
+
+/* Hot helpers of the token loop, inlined into it (GCC/Clang). */
+#if defined(__GNUC__)
+#define HOT_INLINE static inline __attribute__((always_inline))
+#else
+#define HOT_INLINE static inline
+#endif
 
 typedef struct parser {
     const char *src;
@@ -24,17 +36,30 @@ typedef struct parser {
     size_t line_start;  /* byte offset where the current line begins */
     size_t line_cont;   /* UTF-8 continuation bytes on this line before pos */
     const char *path;
-    alc_arena *arena;
+    alc_program *prog; /* owner of the AST blocks */
     alc_error *err;
     size_t nodes;
     int max_depth;
     /* direct-mapped cache in front of the process-wide intern table: most
-     * tokens repeat (operators, tickers), and a hit skips its lock */
-    const alc_sym *intern_cache[4096];
+     * tokens repeat (operators, tickers), and a hit skips its lock; heap
+     * allocated (32 kB), see icache_entry */
+    struct icache_entry *icache;
+    /* bump allocation of nodes and child arrays (8-byte aligned) inside
+     * blocks taken from the program's arena */
+    unsigned char *bump, *bump_end;
     /* scratch stack of children pointers shared by all list levels */
     alc_node **stack;
     size_t stack_len, stack_cap;
 } parser;
+
+/* Intern cache entry: tokens of up to 16 bytes are compared as two
+ * zero-padded words (w), longer ones by length and bytes. */
+#define ICACHE_SLOTS 1024u
+typedef struct icache_entry {
+    uint64_t w[2];
+    uint32_t len;
+    const alc_sym *sym;
+} icache_entry;
 
 /* ---- operators ------------------------------------------------------- */
 
@@ -70,18 +95,44 @@ dsl_op dsl_op_from_name(const char *name)
 static const alc_sym *op_syms[OP_COUNT];
 static pthread_once_t op_syms_once = PTHREAD_ONCE_INIT;
 
+static void build_op_table(void);
+
+static void init_byte_tables(void);
+
 static void intern_op_names(void)
 {
+    init_byte_tables();
     for (int op = OP_DEFSYMPHONY; op < OP_COUNT; op++)
         op_syms[op] = alc_intern_cstr(op_names[op]);
+    build_op_table();
 }
 
+/* Open-addressing table from interned operator name to operator, keyed by
+ * the symbol's hash (filled once by intern_op_names). */
+#define OP_SLOTS 128u
+static const alc_sym *op_slot_sym[OP_SLOTS];
+static uint8_t op_slot_op[OP_SLOTS];
+
+static void build_op_table(void)
+{
+    for (int op = OP_DEFSYMPHONY; op < OP_COUNT; op++) {
+        const alc_sym *sym = op_syms[op];
+        if (!sym)
+            continue;
+        unsigned j = sym->hash & (OP_SLOTS - 1);
+        while (op_slot_sym[j])
+            j = (j + 1) & (OP_SLOTS - 1);
+        op_slot_sym[j] = sym;
+        op_slot_op[j] = (uint8_t)op;
+    }
+}
+
+/* Call only after pthread_once(&op_syms_once, ...) (alc_program_parse). */
 static dsl_op op_from_sym(const alc_sym *sym)
 {
-    pthread_once(&op_syms_once, intern_op_names);
-    for (int op = OP_DEFSYMPHONY; op < OP_COUNT; op++)
-        if (op_syms[op] == sym)
-            return (dsl_op)op;
+    for (unsigned j = sym->hash & (OP_SLOTS - 1); op_slot_sym[j]; j = (j + 1) & (OP_SLOTS - 1))
+        if (op_slot_sym[j] == sym)
+            return (dsl_op)op_slot_op[j];
     return OP_UNKNOWN;
 }
 
@@ -191,7 +242,7 @@ static void advance(parser *p, size_t n)
 
 /* Skip whitespace, commas and comments.  Returns ALC_OK or a parse error
  * for a character that can never start a token. */
-static alc_status skip_blank(parser *p)
+static alc_status skip_blank_slow(parser *p)
 {
     while (p->pos < p->len) {
         /* hot loop over plain blanks, on locals (no aliasing reloads) */
@@ -251,38 +302,160 @@ static alc_status skip_blank(parser *p)
     return ALC_OK;
 }
 
+/* Printable ASCII other than ';' and ',': a byte at which skipping stops. */
+static unsigned char token_byte[256];   /* see is_token_byte */
+static unsigned char plain_string_byte[256]; /* not '"', '\\', newline, non-ASCII */
+
+static void init_byte_tables(void)
+{
+    for (int c = 0; c < 256; c++) {
+        token_byte[c] = c > 0x20 && c < 0x7F && c != ';' && c != ',';
+        plain_string_byte[c] = c != '"' && c != '\\' && c != '\n' && c < 0x80;
+    }
+}
+
+static int is_token_byte(unsigned char c)
+{
+    return token_byte[c];
+}
+
+/* skip_blank_slow with the two common cases inline: already at a token,
+ * or one space before it. */
+HOT_INLINE alc_status skip_blank(parser *p)
+{
+    size_t pos = p->pos;
+    if (pos + 1 < p->len) {
+        unsigned char c = (unsigned char)p->src[pos];
+        if (is_token_byte(c))
+            return ALC_OK;
+        if (c == ' ' && is_token_byte((unsigned char)p->src[pos + 1])) {
+            p->pos = pos + 1;
+            return ALC_OK;
+        }
+    }
+    return skip_blank_slow(p);
+}
+
 /* ---- nodes ------------------------------------------------------------ */
 
-static const alc_sym *intern_token(parser *p, const char *s, size_t len)
+/* Little-endian-independent: the words only need to be equal for equal
+ * byte strings, so the host byte order does not matter. */
+static uint64_t load_word(const char *s)
 {
-    /* word-at-a-time multiplicative hash; only needs to spread tokens
-     * over the cache's slots */
-    uint64_t h = len;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
+/* Intern the token s[0..len), through the parser's cache.  avail: bytes
+ * readable from s (>= len). */
+HOT_INLINE const alc_sym *intern_token(parser *p, const char *s, size_t len, size_t avail)
+{
+    uint64_t w0 = 0, w1 = 0;
+    if (len <= 16) {
+        if (avail >= 16) {
+            w0 = load_word(s);
+            w1 = load_word(s + 8);
+        } else {
+            char tmp[16] = {0};
+            memcpy(tmp, s, len);
+            w0 = load_word(tmp);
+            w1 = load_word(tmp + 8);
+        }
+        /* keep the first len bytes, zero the rest */
+        if (len < 8) {
+            w0 &= len ? ~0ull >> (64 - 8 * len) : 0;
+            w1 = 0;
+        } else if (len < 16) {
+            w1 &= len > 8 ? ~0ull >> (64 - 8 * (len - 8)) : 0;
+        }
+    } else {
+        w0 = load_word(s);
+        w1 = load_word(s + len - 8);
     }
-    if (i < len) {
-        uint64_t w = 0;
-        memcpy(&w, s + i, len - i);
-        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    uint64_t h = (w0 ^ (w1 * 0xC2B2AE3D27D4EB4Full) ^ len) * 0x9E3779B97F4A7C15ull;
+    icache_entry *e = &p->icache[(h >> 40) & (ICACHE_SLOTS - 1)];
+    if (e->sym && e->len == len && e->w[0] == w0 && e->w[1] == w1 &&
+        (len <= 16 || memcmp(e->sym->s, s, len) == 0))
+        return e->sym;
+    const alc_sym *sym = alc_intern(s, len);
+    if (sym) {
+        e->w[0] = w0;
+        e->w[1] = w1;
+        e->len = (uint32_t)len;
+        e->sym = sym;
     }
-    h ^= h >> 29;
-    const alc_sym **slot = &p->intern_cache[(h ^ (h >> 17)) & 4095u];
-    const alc_sym *sym = *slot;
-    if (sym && sym->len == len && memcmp(sym->s, s, len) == 0)
-        return sym;
-    sym = alc_intern(s, len);
-    if (sym)
-        *slot = sym;
     return sym;
 }
 
-static alc_node *new_node(parser *p, node_kind kind, int line, int col)
+/* AST memory.  A parse needs about 5-8 bytes of nodes per source byte,
+ * so the first block is sized from the source and later ones double.
+ * Blocks of 2 MiB and more are 2 MiB aligned and advised as transparent
+ * huge pages where the kernel offers them: first touching fresh memory
+ * then costs one fault per 2 MiB instead of one per 4 kB, which is a
+ * third of the parse time of a multi-megabyte strategy otherwise. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static alc_ast_block *ast_block_new(alc_program *prog, size_t size)
 {
-    alc_node *n = alc_arena_alloc(p->arena, sizeof *n);
+    alc_ast_block *b;
+    size_t total = sizeof *b + size;
+    if (total >= HUGE_PAGE) {
+        total = (total + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+        b = aligned_alloc(HUGE_PAGE, total);
+#ifdef MADV_HUGEPAGE
+        if (b)
+            (void)madvise(b, total, MADV_HUGEPAGE); /* a hint: failure is harmless */
+#endif
+    } else {
+        b = malloc(total);
+    }
+    if (!b)
+        return NULL;
+    b->size = total - sizeof *b;
+    b->next = prog->blocks;
+    prog->blocks = b;
+    return b;
+}
+
+/* parser_alloc when the current block is full. */
+static void *parser_alloc_slow(parser *p, size_t size)
+{
+    {
+        alc_ast_block *last = p->prog->blocks;
+        size_t want = last ? last->size * 2 : p->len * 8;
+        if (want < 16384)
+            want = 16384;
+        if (want < size)
+            want = size;
+        alc_ast_block *b = ast_block_new(p->prog, want);
+        if (!b) {
+            p->bump = p->bump_end = NULL;
+            return NULL;
+        }
+        p->bump = (unsigned char *)(b + 1);
+        p->bump_end = p->bump + b->size;
+    }
+    void *r = p->bump;
+    p->bump += size;
+    return r;
+}
+
+/* Bump allocation of size bytes (a multiple of 8) from the parser's
+ * current block. */
+HOT_INLINE void *parser_alloc(parser *p, size_t size)
+{
+    if ((size_t)(p->bump_end - p->bump) < size)
+        return parser_alloc_slow(p, size);
+    void *r = p->bump;
+    p->bump += size;
+    return r;
+}
+
+HOT_INLINE alc_node *new_node(parser *p, node_kind kind, int line, int col)
+{
+    _Static_assert(sizeof(alc_node) % 8 == 0, "nodes keep 8-byte alignment");
+    alc_node *n = parser_alloc(p, sizeof *n);
     if (!n) {
         alc_fail(p->err, ALC_ERR_NOMEM, "out of memory while parsing %s", p->path);
         return NULL;
@@ -354,7 +527,8 @@ static size_t replace_all(char *s, size_t len, const char *from, const char *to)
     return w;
 }
 
-static alc_status lex_string(parser *p, alc_node **out)
+/* A string literal at p->pos, any content (lex_string has the fast path). */
+static alc_status lex_string_general(parser *p, alc_node **out)
 {
     int line = p->line, col = cur_col(p);
     size_t start = p->pos + 1, i = start;
@@ -368,6 +542,10 @@ static alc_status lex_string(parser *p, alc_node **out)
     if (i >= p->len)
         return syntax_error(p, line, col, "Unterminated string literal%s", "");
     size_t raw_len = i - start;
+    if (raw_len > MAX_TOKEN_BYTES)
+        return alc_fail_at(p->err, ALC_ERR_LIMIT, p->path, line, col,
+                           "string literal of %zu bytes; the limit is %u", raw_len,
+                           MAX_TOKEN_BYTES);
     const char *s = p->src + start;
     size_t len = raw_len;
     int ascii = 1;
@@ -404,7 +582,7 @@ static alc_status lex_string(parser *p, alc_node **out)
     }
     strip_unicode(&s, &len);
     alc_node *n = new_node(p, NODE_STRING, line, col);
-    const alc_sym *sym = n ? intern_token(p, s, len) : NULL;
+    const alc_sym *sym = n ? intern_token(p, s, len, buf ? len : (size_t)(p->src + p->len - s)) : NULL;
     free(buf);
     if (!n)
         return p->err->code;
@@ -414,6 +592,30 @@ static alc_status lex_string(parser *p, alc_node **out)
     advance(p, i + 1 - p->pos);
     *out = n;
     return ALC_OK;
+}
+
+/* A string literal at p->pos. */
+HOT_INLINE alc_status lex_string(parser *p, alc_node **out)
+{
+    /* fast path: plain ASCII up to the closing quote (no backslash, no
+     * newline, no blank at either end): the token is the text itself */
+    const unsigned char *u = (const unsigned char *)p->src;
+    size_t start = p->pos + 1, k = start;
+    while (k < p->len && plain_string_byte[u[k]])
+        k++;
+    if (k < p->len && u[k] == '"' && (k == start || (u[start] > 0x20 && u[k - 1] > 0x20)) &&
+        k - start <= MAX_TOKEN_BYTES) {
+        alc_node *n = new_node(p, NODE_STRING, p->line, cur_col(p));
+        if (!n)
+            return p->err->code;
+        n->sym = intern_token(p, p->src + start, k - start, p->len - start);
+        if (!n->sym)
+            return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
+        p->pos = k + 1;
+        *out = n;
+        return ALC_OK;
+    }
+    return lex_string_general(p, out);
 }
 
 /* Python's str(Decimal(text)) for the plain literals the grammar admits
@@ -479,7 +681,38 @@ static void decimal_text(const char *t, size_t len, char *buf, size_t size)
     snprintf(buf, size, "%s", out);
 }
 
-static alc_status parse_expr(parser *p, int depth, alc_node **out);
+/* strtod() of a literal -?digits[.digits] (t[0..len), NUL-terminated;
+ * d0 = 1 when it starts with '-').  Up to 15 digits and 22 decimals the
+ * mantissa and the power of ten are exact doubles, so one correctly
+ * rounded division gives exactly strtod's correctly rounded result
+ * (Clinger's fast path); anything longer goes to strtod. */
+static double literal_value(const char *t, size_t len, size_t d0)
+{
+    static const double pow10[23] = {
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    uint64_t mant = 0;
+    int ndig = 0, nfrac = 0, frac = 0;
+    for (size_t k = d0; k < len; k++) {
+        if (t[k] == '.') {
+            frac = 1;
+            continue;
+        }
+        mant = mant * 10u + (uint64_t)(t[k] - '0');
+        ndig++;
+        nfrac += frac;
+        if (ndig > 15)
+            return strtod(t, NULL);
+    }
+    double v = (double)mant;
+    if (nfrac)
+        v /= pow10[nfrac];
+    return d0 ? -v : v;
+}
+
+static alc_status parse_list(parser *p, int depth, alc_node **out);
+static alc_status parse_atom(parser *p, alc_node **out);
+static alc_status depth_error(parser *p);
 
 static const char *closer_name(char open)
 {
@@ -508,8 +741,14 @@ static alc_status parse_list(parser *p, int depth, alc_node **out)
             snprintf(what, sizeof what, "'%c' where %s was expected", c, closer_name(open));
             return syntax_error(p, p->line, cur_col(p), "Mismatched closing bracket: %s", what);
         }
+        /* the child, at depth + 1: lists recurse, atoms are lexed here */
+        if (depth + 1 > MAX_DEPTH)
+            return depth_error(p);
+        if (depth + 1 > p->max_depth)
+            p->max_depth = depth + 1;
         alc_node *child;
-        if ((st = parse_expr(p, depth + 1, &child)) != ALC_OK)
+        st = (c == '(' || c == '[' || c == '{') ? parse_list(p, depth + 1, &child) : parse_atom(p, &child);
+        if (st != ALC_OK)
             return st;
         if (push_child(p, child) != 0)
             return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
@@ -524,7 +763,7 @@ static alc_status parse_list(parser *p, int depth, alc_node **out)
     node->bracket = (uint8_t)open;
     node->n = (int32_t)n;
     if (n) {
-        node->kids = alc_arena_alloc(p->arena, n * sizeof *node->kids);
+        node->kids = parser_alloc(p, n * sizeof *node->kids);
         if (!node->kids)
             return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
         memcpy(node->kids, p->stack + base, n * sizeof *node->kids);
@@ -542,28 +781,33 @@ static alc_status parse_list(parser *p, int depth, alc_node **out)
     return ALC_OK;
 }
 
-static alc_status parse_expr(parser *p, int depth, alc_node **out)
+static alc_status depth_error(parser *p)
 {
-    if (depth > MAX_DEPTH) {
-        char lim[32];
-        snprintf(lim, sizeof lim, "%d", MAX_DEPTH);
-        return syntax_error(p, p->line, cur_col(p), "Nesting too deep: the limit is %s levels", lim);
-    }
-    if (depth > p->max_depth)
-        p->max_depth = depth;
-    alc_status st = skip_blank(p);
-    if (st != ALC_OK)
-        return st;
+    char lim[32];
+    snprintf(lim, sizeof lim, "%d", MAX_DEPTH);
+    return syntax_error(p, p->line, cur_col(p), "Nesting too deep: the limit is %s levels", lim);
+}
+
+/* The root expression (depth 0), after blanks. */
+static alc_status parse_expr(parser *p, alc_node **out)
+{
     if (p->pos >= p->len)
         return syntax_error(p, p->line, cur_col(p), "Expected an expression, found end of file%s", "");
+    char c = p->src[p->pos];
+    if (c == '(' || c == '[' || c == '{')
+        return parse_list(p, 0, out);
+    return parse_atom(p, out);
+}
+
+/* A string, number, keyword or symbol at p->pos (not a list; pos < len). */
+HOT_INLINE alc_status parse_atom(parser *p, alc_node **out)
+{
     const char *s = p->src + p->pos;
     size_t left = p->len - p->pos;
     unsigned char c = (unsigned char)s[0];
     int line = p->line, col = cur_col(p);
     if (c == '"')
         return lex_string(p, out);
-    if (c == '(' || c == '[' || c == '{')
-        return parse_list(p, depth, out);
     if (c == ')' || c == ']' || c == '}') {
         char what[8] = {(char)c, 0};
         return syntax_error(p, line, col, "Unexpected closing bracket '%s'", what);
@@ -586,18 +830,20 @@ static alc_status parse_expr(parser *p, int depth, alc_node **out)
             return syntax_error(p, line, col, "Number literal too long (more than 127 characters)%s", "");
         memcpy(tmp, s, i);
         tmp[i] = '\0';
-        n->num = strtod(tmp, NULL);
+        size_t d0 = tmp[0] == '-' ? 1 : 0;
+        n->num = literal_value(tmp, i, d0);
         char text[256];
         /* str(Decimal(token)) is the token itself unless it has leading
          * zeros or is small enough for scientific notation */
-        size_t d0 = tmp[0] == '-' ? 1 : 0;
         int plain = tmp[d0] != '0' || tmp[d0 + 1] != '.' ? tmp[d0] != '0' || i == d0 + 1
                                                           : strncmp(tmp + d0 + 2, "000000", 6) != 0;
-        if (plain)
-            memcpy(text, tmp, i + 1);
-        else
+        if (plain) {
+            n->sym = intern_token(p, s, i, left);
+        } else {
             decimal_text(tmp, i, text, sizeof text);
-        n->sym = intern_token(p, text, strlen(text));
+            size_t tl = strlen(text);
+            n->sym = intern_token(p, text, tl, tl);
+        }
         if (!n->sym)
             return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
         p->pos += i; /* ASCII, no newline */
@@ -625,10 +871,13 @@ static alc_status parse_expr(parser *p, int depth, alc_node **out)
             return syntax_error(p, line, col, "Unexpected character: a UTF-8 byte order mark (BOM)%s; save the file without BOM", "");
         return syntax_error(p, line, col, "Unexpected character %s", what);
     }
+    if (len > MAX_TOKEN_BYTES)
+        return alc_fail_at(p->err, ALC_ERR_LIMIT, p->path, line, col,
+                           "symbol of %zu bytes; the limit is %u", len, MAX_TOKEN_BYTES);
     alc_node *n = new_node(p, NODE_SYMBOL, line, col);
     if (!n)
         return p->err->code;
-    n->sym = intern_token(p, s, len);
+    n->sym = intern_token(p, s, len, left);
     if (!n->sym)
         return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
     p->pos += len; /* ASCII, no newline */
@@ -654,24 +903,26 @@ alc_status alc_program_parse(const char *path, const char *text, size_t len,
     alc_program *prog = calloc(1, sizeof *prog);
     if (!prog)
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    alc_arena_init(&prog->arena, len < 16384 ? 16384 : len * 2);
     prog->path = strdup(path);
     prog->source_size = len;
+    pthread_once(&op_syms_once, intern_op_names);
     parser p = {.src = text, .len = len, .line = 1, .path = path,
-                .arena = &prog->arena, .err = err};
-    alc_status st = prog->path ? ALC_OK : alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+                .prog = prog, .err = err,
+                .icache = calloc(ICACHE_SLOTS, sizeof(icache_entry))};
+    alc_status st = prog->path && p.icache ? ALC_OK : alc_fail(err, ALC_ERR_NOMEM, "out of memory");
     if (st == ALC_OK)
         st = skip_blank(&p);
     if (st == ALC_OK && p.pos >= p.len)
         st = syntax_error(&p, 1, 1, "Empty program: expected one expression%s", "");
     if (st == ALC_OK)
-        st = parse_expr(&p, 0, &prog->root);
+        st = parse_expr(&p, &prog->root);
     if (st == ALC_OK)
         st = skip_blank(&p);
     if (st == ALC_OK && p.pos < p.len)
         st = syntax_error(&p, p.line, cur_col(&p),
                           "Unexpected content after the end of the program%s (a file holds exactly one expression)", "");
     free(p.stack);
+    free(p.icache);
     if (st != ALC_OK) {
         alc_program_free(prog);
         return st;
@@ -737,7 +988,11 @@ void alc_program_free(alc_program *p)
 {
     if (!p)
         return;
-    alc_arena_free(&p->arena);
+    for (alc_ast_block *b = p->blocks; b;) {
+        alc_ast_block *next = b->next;
+        free(b);
+        b = next;
+    }
     free(p->path);
     free(p->name);
     free(p);

@@ -183,10 +183,8 @@ static alc_status ticker_vol(alc_engine *e, const alc_node *at, const alc_sym *t
 {
     *valid = 0;
     vdict d;
-    const alc_sym *key = alc_intern_cstr("window");
+    const alc_sym *key = e->sym_window;
     value wv = value_from_num((double)window, NUM_INT);
-    if (!key)
-        return oom(e);
     d.n = 1;
     d.keys = &key;
     d.vals = &wv;

@@ -17,6 +17,7 @@ void alc_arena_init(alc_arena *a, size_t block_size)
     a->spare = NULL;
     a->block_size = block_size ? block_size : 64 * 1024;
     a->total = 0;
+    a->cur = a->end = NULL;
 }
 
 static alc_arena_block *new_block(alc_arena *a, size_t need)
@@ -37,13 +38,14 @@ static alc_arena_block *new_block(alc_arena *a, size_t need)
     return b;
 }
 
-void *alc_arena_alloc(alc_arena *a, size_t size)
+void *alc_arena_alloc_slow(alc_arena *a, size_t size)
 {
-    size = (size + 15u) & ~(size_t)15u;
-    if (size == 0)
-        size = 16;
+    size = size ? (size + 15u) & ~(size_t)15u : 16u;
     alc_arena_block *b = a->head;
     if (!b || b->size - b->used < size) {
+        /* the rest of the current block is abandoned */
+        if (b)
+            b->used = b->size;
         b = new_block(a, size);
         if (!b)
             return NULL;
@@ -53,6 +55,10 @@ void *alc_arena_alloc(alc_arena *a, size_t size)
     void *p = b->data + b->used;
     b->used += size;
     a->total += size;
+    /* further allocations come from the rest of this block, inline */
+    a->cur = b->data + b->used;
+    a->end = b->data + b->size;
+    b->used = b->size;
     return p;
 }
 
@@ -87,6 +93,7 @@ void alc_arena_reset(alc_arena *a)
     }
     a->head = NULL;
     a->total = 0;
+    a->cur = a->end = NULL;
 }
 
 static void free_chain(alc_arena_block *b)
@@ -104,4 +111,5 @@ void alc_arena_free(alc_arena *a)
     free_chain(a->spare);
     a->head = a->spare = NULL;
     a->total = 0;
+    a->cur = a->end = NULL;
 }
