@@ -197,7 +197,7 @@ case_resume_failed() {
 
 case_resume_timeout() {
     gen_strategies 60
-    write_job job.json ' "batch_size": 6, "timeout_seconds": 4,' s/g*.clj
+    write_job job.json ' "batch_size": 6, "timeout_seconds": 10,' s/g*.clj
     reference job.json
     # rank 1 hangs on batch 3: its batches 3, 5, 7, 9 are missing at the deadline
     fault 3 hang 'hang:1:3' run job.json --scheduling static --out out
@@ -240,7 +240,7 @@ case_resume_timeout() {
 
 case_resume_dead() {
     gen_strategies 60
-    write_job job.json ' "batch_size": 6, "timeout_seconds": 4,' s/g*.clj
+    write_job job.json ' "batch_size": 6, "timeout_seconds": 10,' s/g*.clj
     reference job.json
     # rank 1 dies on batch 3: the whole job dies, the .partial stays
     fault 3 die 'die:1:3' run job.json --scheduling static --out out
