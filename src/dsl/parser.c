@@ -15,6 +15,10 @@
 
 #define MAX_SOURCE_BYTES (10u * 1024u * 1024u)
 #define MAX_DEPTH 300
+/* Longest string literal (raw bytes between the quotes) or symbol: far
+ * above any real name or ticker, small enough for every message and file
+ * a name ends up in. */
+#define MAX_TOKEN_BYTES 65536u
 
 typedef struct parser {
     const char *src;
@@ -368,6 +372,10 @@ static alc_status lex_string(parser *p, alc_node **out)
     if (i >= p->len)
         return syntax_error(p, line, col, "Unterminated string literal%s", "");
     size_t raw_len = i - start;
+    if (raw_len > MAX_TOKEN_BYTES)
+        return alc_fail_at(p->err, ALC_ERR_LIMIT, p->path, line, col,
+                           "string literal of %zu bytes; the limit is %u", raw_len,
+                           MAX_TOKEN_BYTES);
     const char *s = p->src + start;
     size_t len = raw_len;
     int ascii = 1;
@@ -625,6 +633,9 @@ static alc_status parse_expr(parser *p, int depth, alc_node **out)
             return syntax_error(p, line, col, "Unexpected character: a UTF-8 byte order mark (BOM)%s; save the file without BOM", "");
         return syntax_error(p, line, col, "Unexpected character %s", what);
     }
+    if (len > MAX_TOKEN_BYTES)
+        return alc_fail_at(p->err, ALC_ERR_LIMIT, p->path, line, col,
+                           "symbol of %zu bytes; the limit is %u", len, MAX_TOKEN_BYTES);
     alc_node *n = new_node(p, NODE_SYMBOL, line, col);
     if (!n)
         return p->err->code;

@@ -441,13 +441,16 @@ alc_status alc_job_parse(const char *path, const char *text, size_t len,
         return alc_fail_at(err, ALC_ERR_JOB, path, 0, 0, "job file contains a NUL byte");
     }
     const char *end = NULL;
+    /* A UTF-8 byte-order mark is skipped (as in CSV market files); CRLF
+     * line ends are JSON whitespace.  The SHA-256 covers the bytes as read. */
+    size_t bom = len >= 3 && !memcmp(job->text, "\xEF\xBB\xBF", 3) ? 3 : 0;
     /* len + 1: the NUL terminator is part of the buffer, so that cJSON's
      * "nothing after the value" check can see it. */
-    cJSON *root = cJSON_ParseWithLengthOpts(job->text, len + 1, &end, 1);
+    cJSON *root = cJSON_ParseWithLengthOpts(job->text + bom, len + 1 - bom, &end, 1);
     if (!root) {
         int line, col;
         const char *at = end ? end : cJSON_GetErrorPtr();
-        error_position(job->text, at ? at : job->text + len, &line, &col);
+        error_position(job->text + bom, at ? at : job->text + len, &line, &col);
         alc_job_free(job);
         return alc_fail_at(err, ALC_ERR_JOB, path, line, col, "invalid JSON");
     }
