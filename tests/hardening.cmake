@@ -27,3 +27,17 @@ foreach(t dsl job csv)
     target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
   endif()
 endforeach()
+
+# End-to-end hardening checks through the executable (tests/hardening_tests.sh):
+# hostile files and path rules (cli), valgrind memcheck of eval/check/data and
+# of backtest under mpirun np 1 and 2 (valgrind).
+if(MPIEXEC_EXECUTABLE)
+  foreach(case cli valgrind)
+    add_test(NAME hardening_${case}
+      COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/hardening_tests.sh ${case}
+              $<TARGET_FILE:alchemiser> ${MPIEXEC_EXECUTABLE} ${PROJECT_SOURCE_DIR}
+              ${CMAKE_CURRENT_BINARY_DIR}/hardening_tmp/${case})
+    set_tests_properties(hardening_${case} PROPERTIES TIMEOUT 300 LABELS hardening
+                         RESOURCE_LOCK alc_mpirun)
+  endforeach()
+endif()
