@@ -4,6 +4,7 @@
 #include "alc_test.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,11 +187,8 @@ static const char *chosen(const char *text, alc_error *err)
 
 static void test_dsl_windows(void)
 {
-    alc_synth_options opt = {.seed = 3};
     alc_error err;
-    alc_parse_date("2024-01-02", 10, &opt.first_day);
-    alc_parse_date("2024-12-31", 10, &opt.last_day);
-    CU_ASSERT_EQUAL_FATAL(alc_market_synth(&opt, &market, &err), ALC_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(market);
     char text[512];
     /* 0 and negative: "window must be positive" at the indicator */
     const char *ops[] = {"rsi", "moving-average-price", "cumulative-return", "stdev-return",
@@ -229,8 +227,69 @@ static void test_dsl_windows(void)
     CU_ASSERT_NOT_EQUAL(eval_text("(if (> (rsi \"SPY\" {:window \"ten\"}) 0) (asset \"SPY\") (asset \"BIL\"))", &a, &err), ALC_OK);
     CU_ASSERT(has(err.msg, "window"));
     alc_allocation_free(&a);
-    alc_market_free(market);
-    market = NULL;
+}
+
+/* SPEC 2: every program that parses (nesting up to 300) evaluates without
+ * overflowing the stack, on a thread with the default stack size too. */
+typedef struct deep_eval {
+    const char *text;
+    alc_status st;
+    char ticker[16];
+} deep_eval;
+
+static void *deep_eval_thread(void *arg)
+{
+    deep_eval *d = arg;
+    alc_error err;
+    alc_allocation a;
+    d->st = eval_text(d->text, &a, &err);
+    if (d->st == ALC_OK && a.n == 1)
+        snprintf(d->ticker, sizeof d->ticker, "%s", a.w[0].ticker);
+    alc_allocation_free(&a);
+    return NULL;
+}
+
+/* 99 levels of (weight-equal [(if (> (current-price ..) 0) THEN ELSE)]):
+ * each level is 3 lists deep; THEN of the innermost is `vectors` vectors
+ * around (asset "TLT"), whose "TLT" is then at depth 298 + vectors. */
+static char *deep_program(int vectors, size_t *len)
+{
+    const int levels = 99;
+    char *text = malloc((size_t)levels * 96 + 64);
+    size_t k = 0;
+    for (int i = 0; i < levels; i++)
+        k += (size_t)sprintf(text + k, "(weight-equal [(if (> (current-price \"SPY\") 0) ");
+    for (int i = 0; i < vectors; i++)
+        text[k++] = '[';
+    k += (size_t)sprintf(text + k, "(asset \"TLT\")");
+    for (int i = 0; i < vectors; i++)
+        text[k++] = ']';
+    for (int i = 0; i < levels; i++)
+        k += (size_t)sprintf(text + k, " (asset \"BIL\"))])");
+    *len = k;
+    return text;
+}
+
+static void test_dsl_deep_eval(void)
+{
+    CU_ASSERT_PTR_NOT_NULL_FATAL(market);
+    alc_program *p = NULL;
+    alc_error err;
+    size_t len;
+    char *deeper = deep_program(3, &len); /* depth 301 */
+    CU_ASSERT_EQUAL(alc_program_parse("deep.clj", deeper, len, &p, &err), ALC_ERR_PARSE);
+    CU_ASSERT(has(err.msg, "Nesting too deep"));
+    free(deeper);
+    char *text = deep_program(2, &len); /* depth 300: the limit */
+    CU_ASSERT_EQUAL_FATAL(alc_program_parse("deep.clj", text, len, &p, &err), ALC_OK);
+    alc_program_free(p);
+    deep_eval d = {text, ALC_ERR_INTERNAL, ""};
+    pthread_t th;
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, deep_eval_thread, &d), 0);
+    pthread_join(th, NULL);
+    CU_ASSERT_EQUAL(d.st, ALC_OK);
+    CU_ASSERT_STRING_EQUAL(d.ticker, "TLT");
+    free(text);
 }
 
 /* ---- CSV market files -------------------------------------------------- */
@@ -491,15 +550,21 @@ int main(void)
     char tmpl[] = "/tmp/alc-hardening-XXXXXX";
     if (!mkdtemp(tmpl) || !realpath(tmpl, tmp_root))
         return 1;
-    if (CU_initialize_registry() != CUE_SUCCESS)
+    alc_synth_options opt = {.seed = 3};
+    alc_error err;
+    alc_parse_date("2024-01-02", 10, &opt.first_day);
+    alc_parse_date("2024-12-31", 10, &opt.last_day);
+    if (alc_market_synth(&opt, &market, &err) != ALC_OK || CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     ALC_ADD_SUITE("dsl", {"depth", test_dsl_depth}, {"sizes", test_dsl_sizes},
-                  {"bom_crlf", test_dsl_bom_crlf}, {"windows", test_dsl_windows});
+                  {"bom_crlf", test_dsl_bom_crlf}, {"windows", test_dsl_windows},
+                  {"deep_eval", test_dsl_deep_eval});
     ALC_ADD_SUITE("csv", {"values", test_csv_values}, {"bom_crlf", test_csv_bom_crlf},
                   {"folder_rules", test_csv_folder_rules});
     ALC_ADD_SUITE("job", {"bom_crlf_numbers", test_job_bom_crlf_numbers},
                   {"limits", test_job_limits}, {"path_rules", test_job_path_rules});
     int rc = alc_test_run();
+    alc_market_free(market);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
     if (system(cmd) != 0)
