@@ -98,6 +98,12 @@ PY
     expect 1 "$ALC" data import csv m3.h5
     has err "outside the market folder"
     test ! -e m3.h5 && ok || bad "m3.h5 written after a failed import"
+    # a FIFO or a device is no market (reading would block or never end)
+    mkfifo fifo
+    expect 1 "$ALC" eval --market fifo --date 2024-12-31 s/lf.clj
+    has err "neither a regular file nor a folder"
+    expect 1 "$ALC" eval --market /dev/zero --date 2024-12-31 s/lf.clj
+    has err "neither a regular file nor a folder"
 
     # --- job files: BOM + CRLF accepted; duplicate key, NUL escape refused;
     # a CSV market folder with a symlink out; output folder relative to the job
