@@ -34,7 +34,10 @@ typedef struct alc_allocation {
 void alc_allocation_free(alc_allocation *a);
 
 /* Parse source text.  `path` is used for messages (file:line:col) and the
- * default name.  Limits: 10 MiB of text, nesting depth 300. */
+ * default name.  Limits (docs/hardening.md): 10 MiB of text (ALC_ERR_LIMIT,
+ * file only), nesting depth 300 (ALC_ERR_PARSE), string literals and
+ * symbols of 64 KiB, number literals of 127 characters (ALC_ERR_LIMIT /
+ * ALC_ERR_PARSE, with file:line:col). */
 alc_status alc_program_parse(const char *path, const char *text, size_t len,
                              alc_program **out, alc_error *err);
 /* Read and parse a file. */

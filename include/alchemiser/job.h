@@ -20,6 +20,11 @@
  * project's strategies folder; absolute paths are refused, and a path that
  * resolves (after `..` and symbolic links, via realpath) outside both
  * folders is refused, so a job can never make us read anything else.
+ * `market` and `output_dir` (relative to the job file, or absolute) name
+ * the job's market and output folder; what is read and written there is
+ * confined by the market loader and the session (docs/hardening.md).
+ * A leading UTF-8 BOM is skipped, CRLF is whitespace, a \u0000 escape is
+ * refused.
  *
  * Ownership: alc_job_load() returns a heap alc_job owning every string and
  * array it points to; release it with alc_job_free().  Other modules borrow

@@ -211,16 +211,19 @@ static alc_status write_h5(bt_context *ctx, const char *path, const alc_backtest
     char (*dates)[11] = malloc((size_t)T * sizeof *dates);
     summary_row *sum = malloc((size_t)(S + 1) * sizeof *sum);
     char (*marks)[2][11] = malloc((size_t)(S + 1) * sizeof *marks);
+    /* group names, referenced by the summary rows until the table is written */
+    char (*names)[16] = malloc((size_t)(S + 1) * sizeof *names);
     h5types ty = {-1, -1, -1, -1};
     hid_t f = -1;
     int rc = -1;
-    if (!dates || !sum || !marks)
+    if (!dates || !sum || !marks || !names)
         goto done;
     for (int t = 0; t < T; t++)
         alc_format_date(ctx->days[t], dates[t]);
     if (make_types(&ty) != 0)
         goto done;
-    f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    /* EXCL: a new file, never through a symbolic link planted in the output folder */
+    f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0)
         goto done;
     char from[11], to[11], created[32];
@@ -245,8 +248,8 @@ static alc_status write_h5(bt_context *ctx, const char *path, const alc_backtest
         goto done;
     }
     for (int s = 0; s < S && rc == 0; s++) {
-        char name[32];
-        snprintf(name, sizeof name, "s%05d", s);
+        char *name = names[s];
+        snprintf(name, sizeof *names, "s%05d", s);
         hid_t gs = H5Gcreate2(g, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         if (gs < 0) {
             rc = -1;
@@ -282,6 +285,7 @@ done:
     free(dates);
     free(sum);
     free(marks);
+    free(names);
     if (rc)
         return alc_fail_at(err, ALC_ERR_HDF5, path, 0, 0, "could not write the backtest result file");
     return ALC_OK;

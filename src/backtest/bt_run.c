@@ -49,8 +49,8 @@ typedef struct buf {
 
 static void put(buf *b, const void *data, size_t n)
 {
-    if (b->oom)
-        return;
+    if (b->oom || n == 0)
+        return; /* n == 0: data may be NULL (an empty day), memcpy must not see it */
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + n)

@@ -10,7 +10,13 @@
  *    and a volume, parsed with strtod (C locale) and required to consume
  *    the whole field: no blanks, no hex floats;
  *  - prices must be finite and > 0, volume finite and >= 0;
- *  - dates strictly increasing (no duplicates); at least one data row.
+ *  - dates strictly increasing (no duplicates); at least one data row;
+ *  - limits (ALC_ERR_LIMIT): a file is at most ALC_CSV_MAX_BYTES, a folder
+ *    holds at most ALC_MARKET_MAX_TICKERS ticker files;
+ *  - a folder's TICKER.csv entries must be regular files whose real path
+ *    (after symbolic links) stays inside the folder: a symlink to a file
+ *    elsewhere is refused, so a market folder never makes us read anything
+ *    outside it.
  *
  * Ownership: alc_series_parse_csv fills a caller-provided alc_series whose
  * arrays it allocates (release with alc_series_free).  The loaders return
@@ -19,6 +25,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +35,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
 #define NFIELDS 6
+#define ALC_CSV_MAX_BYTES ((size_t)256 << 20)
+#define ALC_MARKET_MAX_TICKERS 1000000
 
 static const char *const header_names[NFIELDS] = {"date", "open", "high", "low", "close",
                                                    "volume"};
@@ -102,6 +115,10 @@ alc_status alc_series_parse_csv(const char *name, const char *ticker, const char
         name = "<csv>";
     if (!text)
         len = 0;
+    if (len > ALC_CSV_MAX_BYTES)
+        return alc_fail_at(err, ALC_ERR_LIMIT, name, 0, 0,
+                           "CSV file is %zu bytes; the limit is %zu MiB", len,
+                           ALC_CSV_MAX_BYTES >> 20);
 
     size_t pos = 0;
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
@@ -271,6 +288,10 @@ alc_status alc_market_load_csv_dir(const char *dir, alc_market **out, alc_error 
     int n = 0, cap = 0;
     alc_market *m = NULL;
 
+    char real_dir[PATH_MAX];
+    if (!realpath(dir, real_dir))
+        return alc_fail_at(err, ALC_ERR_IO, dir, 0, 0, "cannot open directory: %s",
+                           strerror(errno));
     DIR *d = opendir(dir);
     if (!d)
         return alc_fail_at(err, ALC_ERR_IO, dir, 0, 0, "cannot open directory: %s",
@@ -304,6 +325,31 @@ alc_status alc_market_load_csv_dir(const char *dir, alc_market **out, alc_error 
         struct stat sb;
         if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
             st = alc_fail_at(err, ALC_ERR_DATA, path, 0, 0, "not a regular file");
+            free(path);
+            goto done;
+        }
+        char real[PATH_MAX];
+        size_t rl = strlen(real_dir);
+        if (!realpath(path, real))
+            snprintf(real, sizeof real, "?");
+        if (strncmp(real, real_dir, rl) != 0 || (rl > 1 && real[rl] != '/')) {
+            st = alc_fail_at(err, ALC_ERR_DATA, path, 0, 0,
+                             "resolves to %s, outside the market folder %s: refused", real,
+                             real_dir);
+            free(path);
+            goto done;
+        }
+        if ((uintmax_t)sb.st_size > ALC_CSV_MAX_BYTES) {
+            st = alc_fail_at(err, ALC_ERR_LIMIT, path, 0, 0,
+                             "CSV file is %jd bytes; the limit is %zu MiB", (intmax_t)sb.st_size,
+                             ALC_CSV_MAX_BYTES >> 20);
+            free(path);
+            goto done;
+        }
+        if (n == ALC_MARKET_MAX_TICKERS) {
+            st = alc_fail_at(err, ALC_ERR_LIMIT, dir, 0, 0,
+                             "more than %d ticker files in the market folder",
+                             ALC_MARKET_MAX_TICKERS);
             free(path);
             goto done;
         }

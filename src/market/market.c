@@ -233,6 +233,9 @@ alc_status alc_market_load(const char *path, alc_market **out, alc_error *err)
                            strerror(errno));
     if (S_ISDIR(st.st_mode))
         return alc_market_load_csv_dir(path, out, err);
+    if (!S_ISREG(st.st_mode)) /* a FIFO or a device would block or never end */
+        return alc_fail_at(err, ALC_ERR_DATA, path, 0, 0,
+                           "not market data: neither a regular file nor a folder");
     int h5 = alc_file_is_hdf5(path);
     if (h5 < 0)
         return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));

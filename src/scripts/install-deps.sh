@@ -3,7 +3,7 @@
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libcjson-dev
-          libhdf5-dev hdf5-tools libcunit1-dev)
+          libhdf5-dev hdf5-tools libcunit1-dev valgrind)
 # Extras for the analysis script and its tests (issue: HDF5 result analysis).
 if [ "${ALC_WITH_PYTHON:-1}" = 1 ]; then
   packages+=(python3-h5py python3-pandas python3-matplotlib)

@@ -416,6 +416,26 @@ static void error_position(const char *text, const char *at, int *line, int *col
     }
 }
 
+/* A \u0000 escape would end the string early in cJSON (a "file" of
+ * "a.clj\u0000..." would read as "a.clj"): refuse it.  Returns its
+ * position, or NULL.  `\\u0000` (an escaped backslash) is plain text. */
+static const char *nul_escape(const char *text, size_t len)
+{
+    for (const char *p = text; (p = memchr(p, '\\', len - (size_t)(p - text))) != NULL;) {
+        size_t run = 0;
+        while ((size_t)(p - text) + run < len && p[run] == '\\')
+            run++;
+        const char *after = p + run;
+        if (run % 2 == 1 && (size_t)(after - text) + 5 <= len && after[0] == 'u' &&
+            !memcmp(after + 1, "0000", 4))
+            return after - 1;
+        p = after;
+        if ((size_t)(p - text) >= len)
+            break;
+    }
+    return NULL;
+}
+
 alc_status alc_job_parse(const char *path, const char *text, size_t len,
                          const char *strategies_dir, alc_job **out, alc_error *err)
 {
@@ -464,15 +484,27 @@ alc_status alc_job_parse(const char *path, const char *text, size_t len,
         return alc_fail_at(err, ALC_ERR_JOB, path, 0, 0, "job file contains a NUL byte");
     }
     const char *end = NULL;
+    /* A UTF-8 byte-order mark is skipped (as in CSV market files); CRLF
+     * line ends are JSON whitespace.  The SHA-256 covers the bytes as read. */
+    size_t bom = len >= 3 && !memcmp(job->text, "\xEF\xBB\xBF", 3) ? 3 : 0;
     /* len + 1: the NUL terminator is part of the buffer, so that cJSON's
      * "nothing after the value" check can see it. */
-    cJSON *root = cJSON_ParseWithLengthOpts(job->text, len + 1, &end, 1);
+    cJSON *root = cJSON_ParseWithLengthOpts(job->text + bom, len + 1 - bom, &end, 1);
     if (!root) {
         int line, col;
         const char *at = end ? end : cJSON_GetErrorPtr();
-        error_position(job->text, at ? at : job->text + len, &line, &col);
+        error_position(job->text + bom, at ? at : job->text + len, &line, &col);
         alc_job_free(job);
         return alc_fail_at(err, ALC_ERR_JOB, path, line, col, "invalid JSON");
+    }
+    const char *nul = nul_escape(job->text + bom, len - bom);
+    if (nul) {
+        int line, col;
+        error_position(job->text + bom, nul, &line, &col);
+        cJSON_Delete(root);
+        alc_job_free(job);
+        return alc_fail_at(err, ALC_ERR_JOB, path, line, col,
+                           "\\u0000 (a NUL character) inside a JSON string is not allowed");
     }
     alc_status st = parse_fields(job, root, strategies_dir, err);
     cJSON_Delete(root);

@@ -58,7 +58,8 @@ alc_status alc_session_write_portfolio(const alc_session *s, const char *path, a
 {
     char tmp[ALC_PATH_MAX + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    /* "x": a new file, never through a symbolic link planted in the output folder */
+    FILE *f = fopen(tmp, "wx");
     if (!f)
         return alc_fail_at(err, ALC_ERR_IO, tmp, 0, 0, "cannot create: %s", strerror(errno));
     char created[40], finished[40];

@@ -1,0 +1,2 @@
+(defsymphony "x" {}
+ (weight-equal [(asset "SPY") (asset "QQQ")]))

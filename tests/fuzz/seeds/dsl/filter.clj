@@ -1,0 +1,1 @@
+(filter (stdev-return {:window 5}) (select-top 2) [(asset "SPY") (asset "QQQ") (asset "TLT")])

@@ -1,0 +1,1 @@
+(group "g" [(select-bottom -1) (asset "SPY")])

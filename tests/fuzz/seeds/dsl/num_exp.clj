@@ -1,0 +1,1 @@
+(if (> (current-price "SPY") 1e308) [(asset "SPY")] [(asset "BIL")])

@@ -1,0 +1,1 @@
+(if (> (rsi "SPY" {:window 0}) 50) [(asset "SPY")] [(asset "BIL")])

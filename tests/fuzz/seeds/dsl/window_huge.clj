@@ -1,0 +1,1 @@
+(if (> (moving-average-price "SPY" {:window 100000}) 1) [(asset "SPY")] [(asset "BIL")])

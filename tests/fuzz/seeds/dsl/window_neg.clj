@@ -1,0 +1,1 @@
+(if (> (rsi "SPY" {:window -3}) 50) [(asset "SPY")] [(asset "BIL")])

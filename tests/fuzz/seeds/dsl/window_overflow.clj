@@ -1,0 +1,1 @@
+(if (> (cumulative-return "SPY" {:window 99999999999999999999999}) 1) [(asset "SPY")] [(asset "BIL")])

@@ -1,0 +1,1 @@
+(weight-inverse-volatility 10 (asset "SPY") (asset "TLT"))
