@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alchemiser/date.h"
 #include "alchemiser/json.h"
 #include "alchemiser/session_reader.h"
 #include "cli/cli_util.h"
@@ -55,7 +56,7 @@ static void jfiles(FILE *o, const char *files)
 
 static void print_json(FILE *o, const alc_session_file *f)
 {
-    double created = alc_sr_parse_timestamp(f->created);
+    double created = alc_parse_timestamp(f->created);
     fputs("{\n", o);
     jkey(o, "  ", "path"); alc_json_string(o, f->path); fputs(",\n", o);
     fprintf(o, "  \"partial\": %s,\n  \"complete\": %s,\n", f->partial ? "true" : "false",
@@ -232,7 +233,7 @@ static void first_line(const char *s, char *buf, size_t size, size_t max)
 
 static void print_text(FILE *o, const alc_session_file *f)
 {
-    double created = alc_sr_parse_timestamp(f->created);
+    double created = alc_parse_timestamp(f->created);
     fprintf(o, "Session   %s\n", f->session_id);
     fprintf(o, "Status    %s%s%s%s\n", f->status, f->error_type[0] ? " (" : "", f->error_type,
             f->error_type[0] ? ")" : "");

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alchemiser/date.h"
 #include "alchemiser/snapshot.h"
 #include "cli/commands.h"
 
@@ -193,9 +194,9 @@ static int cmd_list(const char *dir, int json, double grace)
             fprintf(stderr, "alchemiser sessions: %s\n", msg);
             code = 1;
         }
-        double created = ok ? alc_snapshot_parse_time(sm.created) : -1;
-        double finished = ok ? alc_snapshot_parse_time(sm.finished) : -1;
-        double deadline = ok ? alc_snapshot_parse_time(sm.deadline) : -1;
+        double created = ok ? alc_parse_timestamp(sm.created) : -1;
+        double finished = ok ? alc_parse_timestamp(sm.finished) : -1;
+        double deadline = ok ? alc_parse_timestamp(sm.deadline) : -1;
         double age = created >= 0 ? now - created : -1;
         double duration = created >= 0 && finished >= 0 ? finished - created : -1;
         int running = ok && (!strcmp(sm.status, "PENDING") || !strcmp(sm.status, "AGGREGATING"));
