@@ -413,15 +413,8 @@ case_valgrind() {
     # No leak and no memory error in resume (reuse, nothing to do, refusal),
     # rerun, the skip policy and sessions list/prune (Open MPI's own
     # allocations suppressed like session_valgrind).
-    if ! command -v valgrind >/dev/null; then
-        echo "valgrind not installed: skipped"
-        exit 77
-    fi
-    local vg="valgrind -q --num-callers=50 --leak-check=full --show-leak-kinds=definite,indirect,possible
-        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
-        --suppressions=$SRC/tests/valgrind-openmpi.supp"
-    [ -f /usr/share/openmpi/openmpi-valgrind.supp ] &&
-        vg="$vg --suppressions=/usr/share/openmpi/openmpi-valgrind.supp"
+    local vg
+    alc_valgrind_mpi
     vmpi() { # vmpi NP PREFIX ARGS...
         local np=$1 pre=$2; shift 2
         timeout 170 "$MPIEXEC" --oversubscribe -np "$np" -x ALC_FAULT $vg "$ALC" "$@" >"$pre.out" 2>"$pre.err"

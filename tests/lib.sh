@@ -7,7 +7,7 @@
 # Sourcing it sets the environment every test runs in (Open MPI settings,
 # no stray ALC_* settings) and defines the helpers below; it runs nothing
 # else.  The helpers use the caller's variables ALC (the alchemiser binary),
-# MPIEXEC, MARKET (write_job) and CASE (alc_summary).
+# MPIEXEC, MARKET (write_job), SRC (alc_valgrind_mpi) and CASE (alc_summary).
 
 # ---- environment
 export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1}
@@ -67,6 +67,22 @@ fault() {
 }
 run() { mpi "$1" "$2" run "${@:3}"; }                    # run NP PREFIX ARGS...
 fault_run() { fault "$1" "$2" "$3" run "${@:4}"; }       # fault_run NP PREFIX SPEC ARGS...
+
+# alc_valgrind_mpi: sets vg, the valgrind command of the MPI valgrind cases
+# (leaks and errors fail with 99; Open MPI's own allocations suppressed:
+# tests/valgrind-openmpi.supp); without valgrind the case is skipped (77)
+alc_valgrind_mpi() {
+    if ! command -v valgrind >/dev/null; then
+        echo "valgrind not installed: skipped"
+        exit 77
+    fi
+    vg="valgrind -q --num-callers=50 --leak-check=full --show-leak-kinds=definite,indirect,possible
+        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
+        --suppressions=$SRC/tests/valgrind-openmpi.supp"
+    [ -f /usr/share/openmpi/openmpi-valgrind.supp ] &&
+        vg="$vg --suppressions=/usr/share/openmpi/openmpi-valgrind.supp"
+    return 0
+}
 
 # ---- session outputs
 # Portfolio files are compared without their line 2, the "session" line,

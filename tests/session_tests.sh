@@ -244,15 +244,8 @@ case_valgrind() {
     # No leak and no memory error in our code on rank 0 (N=1 and N=2) and on
     # a worker, for a completed and a failed session; Open MPI's own noise is
     # suppressed (tests/valgrind-openmpi.supp).
-    if ! command -v valgrind >/dev/null; then
-        echo "valgrind not installed: skipped"
-        exit 77
-    fi
-    local vg="valgrind -q --num-callers=50 --leak-check=full --show-leak-kinds=definite,indirect,possible
-        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
-        --suppressions=$SRC/tests/valgrind-openmpi.supp"
-    [ -f /usr/share/openmpi/openmpi-valgrind.supp ] &&
-        vg="$vg --suppressions=/usr/share/openmpi/openmpi-valgrind.supp"
+    local vg
+    alc_valgrind_mpi
     gen_strategies 30
     printf '(defsymphony "x" {} (asset "NOPE"))\n' >s/bad.clj
     write_job good.json ' "batch_size": 4, "output_dir": "out",' s/g*.clj
