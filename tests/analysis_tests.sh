@@ -13,34 +13,8 @@ MARKET=$SRC/tests/conformance/market
 CONF=$SRC/tests/conformance/strategies
 PY=/usr/bin/python3
 SCRIPT=$SRC/src/analysis/alchemiser_analysis.py
-pass=0
-fail=0
-rm -rf "$T" && mkdir -p "$T" || exit 1
-cd "$T" || exit 1
-
-export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1}
-export OMPI_MCA_btl_base_warn_component_unused=0
-export OMPI_MCA_odls_base_sigkill_timeout=0
-if [ "$(id -u)" -eq 0 ]; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fi
-unset ALC_LOG_LEVEL ALC_STRATEGIES_DIR ALC_FAULT
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION COMMAND...
-    local what=$1; shift
-    if "$@"; then ok; else bad "$what"; fi
-}
-has() { # has FILE TEXT
-    if grep -qF -- "$2" "$1"; then ok; else bad "'$2' not in $1:"; head -c 3000 "$1"; echo; fi
-}
-hasnt() { # hasnt FILE TEXT
-    if grep -qF -- "$2" "$1"; then bad "'$2' unexpectedly in $1"; head -c 3000 "$1"; echo; else ok; fi
-}
-expect_rc() { # expect_rc WANT WHAT
-    if [ "$rc" -eq "$1" ]; then ok; else bad "$2: exit $rc, want $1"; fi
-}
+. "$SRC/tests/lib.sh" # environment, assertions, run, fault_run...
+alc_workdir "$T"
 # py DESCRIPTION ARGS... <<'PY' ... PY : a python check, fails on any exception
 py() {
     local what=$1; shift
@@ -59,18 +33,6 @@ job() {
                 printf "  {\"file\": \"%s\", \"allocation\": %.17g}%s\n", f[i], 1.0 / NR, i < NR ? "," : ""
             printf "]}\n"
         }' >"$1"
-}
-# run NP PREFIX ARGS... (mpirun alchemiser run), status in $rc
-run() {
-    local np=$1 pre=$2; shift 2
-    timeout 120 "$MPIEXEC" --oversubscribe -np "$np" "$ALC" run "$@" >"$pre.out" 2>"$pre.err"
-    rc=$?
-}
-fault_run() { # fault_run NP PREFIX SPEC ARGS...
-    local np=$1 pre=$2 spec=$3; shift 3
-    ALC_FAULT=$spec timeout 120 "$MPIEXEC" --oversubscribe -np "$np" -x ALC_FAULT "$ALC" run "$@" \
-        >"$pre.out" 2>"$pre.err"
-    rc=$?
 }
 one() { ls "$1"/$2 2>/dev/null | head -1; } # one DIR GLOB
 inspect() { # inspect PREFIX ARGS...: stdout/stderr to PREFIX.out/.err, status in $rc
@@ -611,5 +573,4 @@ EOF
 }
 
 "case_$CASE"
-echo "$CASE: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+alc_summary

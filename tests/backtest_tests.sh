@@ -5,8 +5,7 @@ set -euo pipefail
 case_name=$1 alc=$2 mpiexec=$3 src=$4 work=$5
 rm -rf "$work"
 mkdir -p "$work"
-export OMPI_MCA_pml=ob1 OMPI_MCA_odls_base_sigkill_timeout=0
-if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+. "$src/tests/lib.sh" # the test environment (Open MPI settings); its own run/fail below
 fail() { echo "FAIL: $*" >&2; exit 1; }
 run() { local np=$1; shift; "$mpiexec" --oversubscribe -np "$np" "$alc" backtest --strategies "$src/tests/conformance/strategies" "$@"; }
 

@@ -13,97 +13,17 @@
 set -u
 CASE=$1 ALC=$2 MPIEXEC=$3 SRC=$4 T=$5
 MARKET=$SRC/tests/conformance/market
-pass=0
-fail=0
-rm -rf "$T" && mkdir -p "$T" || exit 1
-cd "$T" || exit 1
+. "$SRC/tests/lib.sh" # environment, assertions, mpi, fault, session_files, write_job...
+alc_workdir "$T"
+export ALC_FAULT= # set: mpi passes it to every rank (-x ALC_FAULT)
 
-export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1}
-export OMPI_MCA_btl_base_warn_component_unused=0
-export OMPI_MCA_odls_base_sigkill_timeout=0
-if [ "$(id -u)" -eq 0 ]; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fi
-unset ALC_LOG_LEVEL ALC_STRATEGIES_DIR ALC_FAULT
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION TEST...
-    local what=$1; shift
-    if "$@"; then ok; else bad "$what"; fi
-}
-# mpi NP PREFIX COMMAND ARGS... : stdout/stderr to PREFIX.out/.err, status in $rc
-mpi() {
-    local np=$1 pre=$2; shift 2
-    timeout 120 "$MPIEXEC" --oversubscribe -np "$np" -x ALC_FAULT "$ALC" "$@" >"$pre.out" 2>"$pre.err"
-    rc=$?
-}
-# fault NP PREFIX SPEC COMMAND ARGS... : same with ALC_FAULT=SPEC
-fault() {
-    local np=$1 pre=$2 spec=$3; shift 3
-    ALC_FAULT=$spec timeout 120 "$MPIEXEC" --oversubscribe -np "$np" -x ALC_FAULT "$ALC" "$@" \
-        >"$pre.out" 2>"$pre.err"
-    rc=$?
-}
-export ALC_FAULT=
-expect_rc() { # expect_rc WANT PREFIX
-    if [ "$rc" -eq "$1" ]; then ok; else bad "$2: exit $rc, want $1"; cat "$2.err" "$2.out"; fi
-}
-has() { # has FILE TEXT
-    if grep -qF -- "$2" "$1"; then ok; else bad "'$2' not in $1:"; head -c 3000 "$1"; echo; fi
-}
-hasnt() { # hasnt FILE TEXT
-    if grep -qF -- "$2" "$1"; then bad "'$2' in $1"; else ok; fi
-}
-# The single session in DIR: sets h5, events, portfolio, id.
-session_files() {
-    local d=$1
-    h5=$(ls "$d"/*.h5 2>/dev/null | head -1)
-    events=${h5%.h5}.events.jsonl
-    portfolio=${h5%.h5}.portfolio.json
-    id=$(basename "${h5%.h5}")
-    check "one snapshot in $d" test "$(ls "$d"/*.h5 2>/dev/null | wc -l)" -eq 1
-    check "no .partial left in $d" test "$(ls "$d"/*.partial 2>/dev/null | wc -l)" -eq 0
-}
-h5attr() { h5dump -a "/$2" "$1" | sed -n 's/^ *(0): //p' | tr -d '"'; }
-h5rows() { h5dump -H -d "$2" "$1" | sed -n 's/.*SIMPLE { ( \([0-9]*\) ).*/\1/p'; }
 h5has() { h5dump -H -g "$2" "$1" >/dev/null 2>&1 || h5dump -H -d "$2" "$1" >/dev/null 2>&1; }
-counter() { # counter H5 NAME -> value of /metrics/counters row NAME
-    h5dump -d /metrics/counters "$1" | tr -d ' \n' | grep -o "\"$2\",[^,]*" | cut -d, -f2
-}
 history_statuses() { h5dump -d /history/runs "$1" | grep -o '"\(PENDING\|AGGREGATING\|COMPLETED\|FAILED\|TIMEOUT\)"' | tr -d '"' | tr '\n' ' '; }
-nevents() { grep -c "\"event_type\":\"$2\"" "$1"; }
 event_field() { # event_field FILE TYPE FIELD -> first value of "FIELD":"..." on lines of TYPE
     grep "\"event_type\":\"$2\"" "$1" | head -1 | grep -o "\"$3\":\"[^\"]*\"" | head -1 | cut -d'"' -f4
 }
-strip_session() { grep -v '^  "session": ' "$1"; }
 same_bytes() { cmp -s "$1" <(strip_session "$2"); }
 
-write_job() { # write_job OUT EXTRA FILE...
-    local out=$1 extra=$2; shift 2
-    awk -v extra="$extra" -v market="$MARKET" 'BEGIN {
-        n = ARGC - 1
-        printf "{\n  \"market\": \"%s\",%s\n  \"strategies\": [\n", market, extra
-        for (i = 1; i <= n; i++)
-            printf "    {\"file\": \"%s\", \"allocation\": %.17g}%s\n", ARGV[i], 1.0 / n, i < n ? "," : ""
-        printf "  ]\n}\n"
-    }' "$@" >"$out"
-}
-gen_strategies() {
-    mkdir -p s
-    awk -v n="$1" 'BEGIN {
-        split("AGG BIL BND BSV DBC EDC GLD IEF KMLM PSQ QLD QQQ SH SHY SLV SOXL SOXS SPXL SPXU SPY SQQQ SVXY TECL TECS TLT TMF TMV TQQQ UGL UPRO UUP UVXY VIXM XLE XLF XLK XLP XLU XLV", t, " ")
-        for (i = 0; i < n; i++) {
-            f = sprintf("s/g%04d.clj", i)
-            a = t[i % 39 + 1]; b = t[(i * 7 + 3) % 39 + 1]; c = t[(i * 11 + 5) % 39 + 1]
-            printf "(defsymphony \"generated %d\" {:rebalance-frequency :daily}\n", i > f
-            printf "  (weight-equal [(if (> (rsi \"%s\" {:window %d}) 50)\n", a, 5 + i % 20 > f
-            printf "    [(weight-equal [(asset \"%s\") (asset \"%s\")])]\n", b, c > f
-            printf "    [(asset \"%s\")])]))\n", a > f
-            close(f)
-        }
-    }'
-}
 # reference: an uninterrupted run of JOB (np 3) -> ref.json
 reference() {
     mpi 3 ref run "$1" --out ref
@@ -493,15 +413,8 @@ case_valgrind() {
     # No leak and no memory error in resume (reuse, nothing to do, refusal),
     # rerun, the skip policy and sessions list/prune (Open MPI's own
     # allocations suppressed like session_valgrind).
-    if ! command -v valgrind >/dev/null; then
-        echo "valgrind not installed: skipped"
-        exit 77
-    fi
-    local vg="valgrind -q --num-callers=50 --leak-check=full --show-leak-kinds=definite,indirect,possible
-        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
-        --suppressions=$SRC/tests/valgrind-openmpi.supp"
-    [ -f /usr/share/openmpi/openmpi-valgrind.supp ] &&
-        vg="$vg --suppressions=/usr/share/openmpi/openmpi-valgrind.supp"
+    local vg
+    alc_valgrind_mpi
     vmpi() { # vmpi NP PREFIX ARGS...
         local np=$1 pre=$2; shift 2
         timeout 170 "$MPIEXEC" --oversubscribe -np "$np" -x ALC_FAULT $vg "$ALC" "$@" >"$pre.out" 2>"$pre.err"
@@ -540,5 +453,4 @@ case_valgrind() {
 }
 
 "case_$CASE"
-echo "$CASE: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+alc_summary

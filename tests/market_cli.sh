@@ -1,14 +1,11 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # End-to-end checks of `alchemiser data`.  Usage: market_cli.sh ALCHEMISER TMPDIR
 # Prints "N passed, N failed" and exits non-zero on any failure.
 ALC=$1
 T=$2
-pass=0
-fail=0
+CASE=market_cli
+. "$(dirname "$0")/lib.sh" # environment, ok, bad, has, alc_summary
 rm -rf "$T" && mkdir -p "$T" || exit 1
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 # expect STATUS CMD... : run, capture stdout/stderr in $T/out, $T/err
 expect() {
@@ -16,9 +13,6 @@ expect() {
     "$@" >"$T/out" 2>"$T/err"
     got=$?
     if [ "$got" -eq "$want" ]; then ok; else bad "exit $got (want $want): $*"; cat "$T/err"; fi
-}
-has() { # has FILE TEXT
-    if grep -qF -- "$2" "$1"; then ok; else bad "'$2' not in $1:"; cat "$1"; fi
 }
 
 # usage errors: exit 2
@@ -85,5 +79,4 @@ has "$T/err" "no TICKER.csv files"
 expect 1 "$ALC" data import "$T/csv" "$T/no-such-dir/out.h5"
 has "$T/err" "no-such-dir/out.h5"
 
-echo "market_cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+alc_summary

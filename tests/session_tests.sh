@@ -14,86 +14,8 @@ set -u
 CASE=$1 ALC=$2 MPIEXEC=$3 SRC=$4 T=$5
 MARKET=$SRC/tests/conformance/market
 CONF=$SRC/tests/conformance/strategies
-pass=0
-fail=0
-rm -rf "$T" && mkdir -p "$T" || exit 1
-cd "$T" || exit 1
-
-export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1}
-export OMPI_MCA_btl_base_warn_component_unused=0
-# mpirun waits ~2 s (SIGTERM then SIGKILL) after a rank exits non-zero: the
-# failure cases would spend most of their time there.
-export OMPI_MCA_odls_base_sigkill_timeout=0
-if [ "$(id -u)" -eq 0 ]; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fi
-unset ALC_LOG_LEVEL ALC_STRATEGIES_DIR
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION TEST...
-    local what=$1; shift
-    if "$@"; then ok; else bad "$what"; fi
-}
-
-# run NP OUTFILE-PREFIX ARGS... : mpirun, stdout/stderr to PREFIX.out/.err, status in $rc
-run() {
-    local np=$1 pre=$2; shift 2
-    timeout 120 "$MPIEXEC" --oversubscribe -np "$np" "$ALC" run "$@" >"$pre.out" 2>"$pre.err"
-    rc=$?
-}
-expect_rc() { # expect_rc WANT PREFIX
-    if [ "$rc" -eq "$1" ]; then ok; else bad "$2: exit $rc, want $1"; cat "$2.err" "$2.out"; fi
-}
-has() { # has FILE TEXT
-    if grep -qF -- "$2" "$1"; then ok; else bad "'$2' not in $1:"; head -c 3000 "$1"; echo; fi
-}
-
-# The single session in DIR: sets h5, events, portfolio.
-session_files() {
-    local d=$1
-    h5=$(ls "$d"/*.h5 2>/dev/null | head -1)
-    events=${h5%.h5}.events.jsonl
-    portfolio=${h5%.h5}.portfolio.json
-    check "one snapshot in $d" test "$(ls "$d"/*.h5 2>/dev/null | wc -l)" -eq 1
-    check "no .partial left in $d" test "$(ls "$d"/*.partial 2>/dev/null | wc -l)" -eq 0
-}
-h5attr() { h5dump -a "/$2" "$1" | sed -n 's/^ *(0): //p' | tr -d '"'; }
-h5rows() { h5dump -H -d "$2" "$1" | sed -n 's/.*SIMPLE { ( \([0-9]*\) ).*/\1/p'; }
-counter() { # counter H5 NAME -> value of /metrics/counters row NAME
-    h5dump -d /metrics/counters "$1" | tr -d ' \n' | grep -o "\"$2\",[^,]*" | cut -d, -f2
-}
-nevents() { grep -c "\"event_type\":\"$2\"" "$1"; }
-strip_session() { grep -v '^  "session": ' "$1"; }
-
-# job JSON over FILES (relative to the job) with equal allocations
-write_job() { # write_job OUT EXTRA FILE...
-    local out=$1 extra=$2; shift 2
-    awk -v extra="$extra" -v market="$MARKET" 'BEGIN {
-        n = ARGC - 1
-        printf "{\n  \"market\": \"%s\",%s\n  \"strategies\": [\n", market, extra
-        for (i = 1; i <= n; i++)
-            printf "    {\"file\": \"%s\", \"allocation\": %.17g}%s\n", ARGV[i], 1.0 / n, i < n ? "," : ""
-        printf "  ]\n}\n"
-    }' "$@" >"$out"
-}
-
-# N small generated strategies s/gNNNN.clj over the conformance tickers
-gen_strategies() {
-    mkdir -p s
-    awk -v n="$1" 'BEGIN {
-        split("AGG BIL BND BSV DBC EDC GLD IEF KMLM PSQ QLD QQQ SH SHY SLV SOXL SOXS SPXL SPXU SPY SQQQ SVXY TECL TECS TLT TMF TMV TQQQ UGL UPRO UUP UVXY VIXM XLE XLF XLK XLP XLU XLV", t, " ")
-        for (i = 0; i < n; i++) {
-            f = sprintf("s/g%04d.clj", i)
-            a = t[i % 39 + 1]; b = t[(i * 7 + 3) % 39 + 1]; c = t[(i * 11 + 5) % 39 + 1]
-            printf "(defsymphony \"generated %d\" {:rebalance-frequency :daily}\n", i > f
-            printf "  (weight-equal [(if (> (rsi \"%s\" {:window %d}) 50)\n", a, 5 + i % 20 > f
-            printf "    [(weight-equal [(asset \"%s\") (asset \"%s\")])]\n", b, c > f
-            printf "    [(asset \"%s\")])]))\n", a > f
-            close(f)
-        }
-    }'
-}
+. "$SRC/tests/lib.sh" # environment, assertions, run, strip_session, write_job, gen_strategies...
+alc_workdir "$T"
 
 case_determinism() {
     # 120 conformance strategies (c046 and c119 fail at 2025-12-31 by design),
@@ -268,14 +190,6 @@ case_daily() {
     check "status COMPLETED" test "$(h5attr "$h5" status)" = COMPLETED
 }
 
-# run with a fault injected by ALC_FAULT (worker.c): fault NP PREFIX SPEC ARGS...
-fault_run() {
-    local np=$1 pre=$2 spec=$3; shift 3
-    ALC_FAULT=$spec timeout 120 "$MPIEXEC" --oversubscribe -np "$np" -x ALC_FAULT "$ALC" run "$@" \
-        >"$pre.out" 2>"$pre.err"
-    rc=$?
-}
-
 case_faults() {
     gen_strategies 60
     write_job job.json ' "batch_size": 6, "output_dir": "out",' s/g*.clj
@@ -330,15 +244,8 @@ case_valgrind() {
     # No leak and no memory error in our code on rank 0 (N=1 and N=2) and on
     # a worker, for a completed and a failed session; Open MPI's own noise is
     # suppressed (tests/valgrind-openmpi.supp).
-    if ! command -v valgrind >/dev/null; then
-        echo "valgrind not installed: skipped"
-        exit 77
-    fi
-    local vg="valgrind -q --num-callers=50 --leak-check=full --show-leak-kinds=definite,indirect,possible
-        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
-        --suppressions=$SRC/tests/valgrind-openmpi.supp"
-    [ -f /usr/share/openmpi/openmpi-valgrind.supp ] &&
-        vg="$vg --suppressions=/usr/share/openmpi/openmpi-valgrind.supp"
+    local vg
+    alc_valgrind_mpi
     gen_strategies 30
     printf '(defsymphony "x" {} (asset "NOPE"))\n' >s/bad.clj
     write_job good.json ' "batch_size": 4, "output_dir": "out",' s/g*.clj
@@ -355,5 +262,4 @@ case_valgrind() {
 }
 
 "case_$CASE"
-echo "$CASE: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+alc_summary

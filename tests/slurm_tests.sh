@@ -32,34 +32,14 @@ BUILD=$(cd "$(dirname "$ALC")" && pwd -P)
 export SLURM_CI_DIR=${ALC_SLURM_CI_DIR:-/tmp/alc-slurm-ci}
 export SLURM_CONF=$SLURM_CI_DIR/slurm.conf
 WAIT=${ALC_SLURM_WAIT:-120}   # bound for every sbatch --wait
-pass=0
-fail=0
-rm -rf "$T" && mkdir -p "$T" || exit 1
-cd "$T" || exit 1
-
-export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1}
-export OMPI_MCA_btl_base_warn_component_unused=0
-export OMPI_MCA_odls_base_sigkill_timeout=0
-if [ "$(id -u)" -eq 0 ]; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fi
-unset ALC_LOG_LEVEL ALC_STRATEGIES_DIR ALC_FAULT ALC_HOME ALC_BIN ALC_BUILD ALC_RESCHEDULE
+. "$SRC/tests/lib.sh" # environment, assertions, strip_session, write_job...
+alc_workdir "$T"
+unset ALC_HOME ALC_BIN ALC_BUILD ALC_RESCHEDULE
 unset ALC_SCHEDULE_AT ALC_SCHEDULE_TZ ALC_SCHEDULE_DAYS ALC_SCHEDULE_SBATCH ALC_SCHEDULE_NAME
 # the submitting environment travels into the jobs: no stray Slurm settings
 for v in $(env | sed -n 's/^\(SBATCH_[A-Z_]*\|SLURM_[A-Z_]*\)=.*/\1/p'); do
     case $v in SLURM_CONF | SLURM_CI_*) ;; *) unset "$v" ;; esac
 done
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION TEST...
-    local what=$1; shift
-    if "$@"; then ok; else bad "$what"; fi
-}
-has() { # has FILE TEXT
-    if grep -qF -- "$2" "$1"; then ok; else bad "'$2' not in $1:"; head -c 3000 "$1"; echo; fi
-}
-strip_session() { grep -v '^  "session": ' "$1"; }
 
 # ---------------------------------------------------------------- the cluster
 skip_or_fail() {
@@ -142,17 +122,6 @@ expect_job() { # expect_job WHAT STATE EXITCODE : the job $jid and sbatch's $rc
     check "$1: job $jid ExitCode '$ec', want $3" test "$ec" = "$3"
 }
 
-# job JSON over FILES (relative to the job) with equal allocations
-write_job() { # write_job OUT EXTRA FILE...
-    local out=$1 extra=$2; shift 2
-    awk -v extra="$extra" -v market="$MARKET" 'BEGIN {
-        n = ARGC - 1
-        printf "{\n  \"market\": \"%s\",%s\n  \"strategies\": [\n", market, extra
-        for (i = 1; i <= n; i++)
-            printf "    {\"file\": \"%s\", \"allocation\": %.17g}%s\n", ARGV[i], 1.0 / n, i < n ? "," : ""
-        printf "  ]\n}\n"
-    }' "$@" >"$out"
-}
 small_job() { # 40 conformance strategies, batches of 3
     mkdir -p s
     cp "$CONF"/c00*.clj "$CONF"/c0[1-3]*.clj s/
@@ -373,5 +342,4 @@ case_schedule() {
 }
 
 "case_$CASE"
-echo "$CASE: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+alc_summary

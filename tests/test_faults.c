@@ -13,6 +13,7 @@
 
 #include "alc_test.h"
 #include "alchemiser/aggregate.h"
+#include "alchemiser/date.h"
 #include "alchemiser/job.h"
 #include "alchemiser/market.h"
 #include "alchemiser/session.h"
@@ -225,11 +226,18 @@ static void test_market_fingerprint(void)
 
 static void test_parse_time(void)
 {
-    CU_ASSERT(fabs(alc_snapshot_parse_time("2025-01-01T00:00:00.500Z") - 1735689600.5) < 1e-6);
-    CU_ASSERT(fabs(alc_snapshot_parse_time("1970-01-02T00:00:01.000Z") - 86401.0) < 1e-6);
-    CU_ASSERT(alc_snapshot_parse_time("") < 0);
-    CU_ASSERT(alc_snapshot_parse_time("yesterday") < 0);
-    CU_ASSERT(alc_snapshot_parse_time(NULL) < 0);
+    CU_ASSERT(fabs(alc_parse_timestamp("2025-01-01T00:00:00.500Z") - 1735689600.5) < 1e-6);
+    CU_ASSERT(fabs(alc_parse_timestamp("1970-01-02T00:00:01.000Z") - 86401.0) < 1e-6);
+    CU_ASSERT(alc_parse_timestamp("") < 0);
+    CU_ASSERT(alc_parse_timestamp("yesterday") < 0);
+    CU_ASSERT(alc_parse_timestamp(NULL) < 0);
+    /* the one parser of inspect, sessions list and resume: exact for the
+     * millisecond stamps the session writes, strict about the form */
+    CU_ASSERT(alc_parse_timestamp("2026-12-01T07:44:52.123Z") == 1796111092.0 + 123 / 1000.0);
+    CU_ASSERT(alc_parse_timestamp("2025-01-01T00:00:00Z") == 1735689600.0);
+    CU_ASSERT(alc_parse_timestamp("2025-01-01T00:00:00") < 0);
+    CU_ASSERT(alc_parse_timestamp("2025-02-30T00:00:00.000Z") < 0);
+    CU_ASSERT(alc_parse_timestamp("2025-01-01T24:00:00.000Z") < 0);
 }
 
 int main(void)

@@ -18,6 +18,11 @@ int alc_parse_date(const char *text, size_t len, alc_day *out);
 /* Writes "YYYY-MM-DD" and a NUL into buf (at least 11 bytes). */
 void alc_format_date(alc_day d, char *buf);
 
+/* Seconds since the epoch of a UTC timestamp "YYYY-MM-DDTHH:MM:SS[.fff]Z"
+ * (the form the session files hold; any number of fraction digits); -1 when
+ * NULL, empty or malformed. */
+double alc_parse_timestamp(const char *iso);
+
 /* 0 = Monday ... 6 = Sunday. */
 int alc_weekday(alc_day d);
 

@@ -13,4 +13,13 @@ void alc_json_string(FILE *out, const char *s);
  * NaN/inf, which JSON cannot represent. */
 void alc_json_number(FILE *out, double x);
 
+/* One member of an object: `sep` (what goes before it: ", ", "{", "\n  "),
+ * then "key": and the value. */
+void alc_json_member_str(FILE *out, const char *sep, const char *key, const char *s);
+void alc_json_member_num(FILE *out, const char *sep, const char *key, double x);
+/* The same with null for a value that is absent: s NULL or "" / !present. */
+void alc_json_member_str_or_null(FILE *out, const char *sep, const char *key, const char *s);
+void alc_json_member_num_if(FILE *out, const char *sep, const char *key, int present, double x);
+void alc_json_member_int_if(FILE *out, const char *sep, const char *key, int present, long long x);
+
 #endif

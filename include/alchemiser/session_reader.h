@@ -101,9 +101,6 @@ alc_status alc_session_read(const char *path, alc_session_file **out, alc_error 
 
 void alc_session_file_free(alc_session_file *f);
 
-/* Seconds since the epoch of "YYYY-MM-DDTHH:MM:SS[.mmm]Z"; -1 if malformed. */
-double alc_sr_parse_timestamp(const char *iso);
-
 /* Counter value by name, or `dflt` when absent. */
 double alc_sr_counter_value(const alc_session_file *f, const char *name, double dflt);
 

@@ -42,9 +42,6 @@ alc_status alc_snapshot_reopen(const alc_session *s, alc_snapshot **out, alc_err
 
 /* ---- reading (src/session/snapshot_read.c) ---- */
 
-/* "2025-01-31T12:34:56.789Z" -> seconds since the epoch; -1 when empty or malformed. */
-double alc_snapshot_parse_time(const char *iso);
-
 /* Root attributes of a snapshot, for `alchemiser sessions list`. */
 typedef struct alc_snapshot_summary {
     char session_id[64];

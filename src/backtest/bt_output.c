@@ -299,25 +299,20 @@ static void print_metrics_json(const char *name, const char *file, double alloca
     char peak[11], trough[11];
     alc_format_date(m->drawdown_peak, peak);
     alc_format_date(m->drawdown_trough, trough);
-    fputs("{\"strategy\": ", stdout);
-    alc_json_string(stdout, name);
-    fputs(", \"file\": ", stdout);
-    alc_json_string(stdout, file);
-    fputs(", \"allocation\": ", stdout);
-    alc_json_number(stdout, allocation);
-    printf(", \"days\": %d, \"failed_days\": %ld, \"total_return\": ", m->days, failed);
-    alc_json_number(stdout, m->total_return);
-    fputs(", \"cagr\": ", stdout);
-    alc_json_number(stdout, m->cagr);
-    fputs(", \"volatility\": ", stdout);
-    alc_json_number(stdout, m->volatility);
-    fputs(", \"sharpe\": ", stdout);
-    alc_json_number(stdout, m->sharpe);
-    fputs(", \"max_drawdown\": ", stdout);
-    alc_json_number(stdout, m->max_drawdown);
-    printf(", \"drawdown_peak\": \"%s\", \"drawdown_trough\": \"%s\", \"turnover\": ", peak, trough);
-    alc_json_number(stdout, m->turnover);
-    fputc('}', stdout);
+    FILE *o = stdout;
+    alc_json_member_str(o, "{", "strategy", name);
+    alc_json_member_str(o, ", ", "file", file);
+    alc_json_member_num(o, ", ", "allocation", allocation);
+    fprintf(o, ", \"days\": %d, \"failed_days\": %ld", m->days, failed);
+    alc_json_member_num(o, ", ", "total_return", m->total_return);
+    alc_json_member_num(o, ", ", "cagr", m->cagr);
+    alc_json_member_num(o, ", ", "volatility", m->volatility);
+    alc_json_member_num(o, ", ", "sharpe", m->sharpe);
+    alc_json_member_num(o, ", ", "max_drawdown", m->max_drawdown);
+    alc_json_member_str(o, ", ", "drawdown_peak", peak);
+    alc_json_member_str(o, ", ", "drawdown_trough", trough);
+    alc_json_member_num(o, ", ", "turnover", m->turnover);
+    fputc('}', o);
 }
 
 static void print_row(const char *name, const alc_bt_metrics *m, long failed)

@@ -76,16 +76,12 @@ static int usable(const alc_session_file *f, int force)
 
 static void json_side(FILE *o, const char *key, const alc_session_file *f, double total)
 {
-    fprintf(o, "  \"%s\": {\"path\": ", key);
-    alc_json_string(o, f->path);
-    fputs(", \"session_id\": ", o);
-    alc_json_string(o, f->session_id);
-    fputs(", \"as_of\": ", o);
-    alc_json_string(o, f->as_of);
-    fputs(", \"status\": ", o);
-    alc_json_string(o, f->status);
-    fputs(", \"total\": ", o);
-    alc_json_number(o, total);
+    fprintf(o, "  \"%s\": ", key);
+    alc_json_member_str(o, "{", "path", f->path);
+    alc_json_member_str(o, ", ", "session_id", f->session_id);
+    alc_json_member_str(o, ", ", "as_of", f->as_of);
+    alc_json_member_str(o, ", ", "status", f->status);
+    alc_json_member_num(o, ", ", "total", total);
     fprintf(o, ", \"n_tickers\": %d},\n", f->n_portfolio);
 }
 
@@ -144,22 +140,16 @@ static int diff(const alc_session_file *A, const alc_session_file *B, int json)
         json_side(o, "b", B, tb);
         fputs("  \"changes\": [", o);
         for (size_t k = 0; k < n; k++) {
-            fputs(k ? ",\n    " : "\n    ", o);
-            fputs("{\"ticker\": ", o);
-            alc_json_string(o, rows[k].ticker);
-            fputs(", \"a\": ", o);
-            alc_json_number(o, rows[k].a);
-            fputs(", \"b\": ", o);
-            alc_json_number(o, rows[k].b);
-            fputs(", \"change\": ", o);
-            alc_json_number(o, rows[k].change);
+            alc_json_member_str(o, k ? ",\n    {" : "\n    {", "ticker", rows[k].ticker);
+            alc_json_member_num(o, ", ", "a", rows[k].a);
+            alc_json_member_num(o, ", ", "b", rows[k].b);
+            alc_json_member_num(o, ", ", "change", rows[k].change);
             fprintf(o, ", \"kind\": \"%s\"}", kind_of(&rows[k]));
         }
         fputs(n ? "\n  ],\n" : "],\n", o);
         fprintf(o, "  \"added\": %d,\n  \"removed\": %d,\n  \"changed\": %d,\n  \"unchanged\": %d,\n",
                 counts[0], counts[1], counts[2], counts[3]);
-        fputs("  \"turnover\": ", o);
-        alc_json_number(o, turnover);
+        alc_json_member_num(o, "  ", "turnover", turnover);
         fputs("\n}\n", o);
     } else {
         fprintf(o, "A  %s  as of %s  %s  (%s)\n", A->session_id, A->as_of, A->status, A->path);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alchemiser/date.h"
 #include "alchemiser/json.h"
 #include "alchemiser/session_reader.h"
 #include "cli/cli_util.h"
@@ -22,18 +23,8 @@ static void usage(FILE *out)
 
 /* ---- JSON ---- */
 
-static void jstr_or_null(FILE *o, const char *s)
-{
-    if (s && s[0])
-        alc_json_string(o, s);
-    else
-        fputs("null", o);
-}
-
-static void jkey(FILE *o, const char *indent, const char *key)
-{
-    fprintf(o, "%s\"%s\": ", indent, key);
-}
+/* A top-level member on its own line: `  "key": ` then the value. */
+#define TOP "  "
 
 static void jfiles(FILE *o, const char *files)
 {
@@ -55,35 +46,31 @@ static void jfiles(FILE *o, const char *files)
 
 static void print_json(FILE *o, const alc_session_file *f)
 {
-    double created = alc_sr_parse_timestamp(f->created);
+    double created = alc_parse_timestamp(f->created);
     fputs("{\n", o);
-    jkey(o, "  ", "path"); alc_json_string(o, f->path); fputs(",\n", o);
-    fprintf(o, "  \"partial\": %s,\n  \"complete\": %s,\n", f->partial ? "true" : "false",
+    alc_json_member_str(o, TOP, "path", f->path);
+    fprintf(o, ",\n  \"partial\": %s,\n  \"complete\": %s,\n", f->partial ? "true" : "false",
             f->complete ? "true" : "false");
     fprintf(o, "  \"schema_version\": %lld,\n", f->schema_version);
-    jkey(o, "  ", "session_id"); alc_json_string(o, f->session_id); fputs(",\n", o);
-    jkey(o, "  ", "correlation_id"); alc_json_string(o, f->correlation_id); fputs(",\n", o);
-    jkey(o, "  ", "status"); alc_json_string(o, f->status); fputs(",\n", o);
-    jkey(o, "  ", "error_type"); jstr_or_null(o, f->error_type); fputs(",\n", o);
-    jkey(o, "  ", "error"); jstr_or_null(o, f->error); fputs(",\n", o);
-    fputs("  \"job\": {\"path\": ", o); alc_json_string(o, f->job_path);
-    fputs(", \"sha256\": ", o); alc_json_string(o, f->job_sha256); fputs("},\n", o);
-    jkey(o, "  ", "market"); alc_json_string(o, f->market); fputs(",\n", o);
-    jkey(o, "  ", "as_of"); alc_json_string(o, f->as_of); fputs(",\n", o);
-    fputs("  \"times\": {\"created\": ", o); jstr_or_null(o, f->created);
-    fputs(", \"finished\": ", o); jstr_or_null(o, f->finished);
-    fputs(", \"deadline\": ", o); jstr_or_null(o, f->deadline);
-    fputs(", \"duration_seconds\": ", o);
-    if (f->duration_seconds >= 0)
-        alc_json_number(o, f->duration_seconds);
-    else
-        fputs("null", o);
-    fputs("},\n", o);
-    fprintf(o, "  \"config\": {\"n_ranks\": %lld, \"scheduling\": ", f->n_ranks);
-    alc_json_string(o, f->scheduling);
-    fprintf(o, ", \"batch_size\": %lld, \"max_parallel_batches\": %lld, \"timeout_seconds\": ",
-            f->batch_size, f->max_parallel_batches);
-    alc_json_number(o, f->timeout_seconds);
+    alc_json_member_str(o, TOP, "session_id", f->session_id);
+    alc_json_member_str(o, ",\n" TOP, "correlation_id", f->correlation_id);
+    alc_json_member_str(o, ",\n" TOP, "status", f->status);
+    alc_json_member_str_or_null(o, ",\n" TOP, "error_type", f->error_type);
+    alc_json_member_str_or_null(o, ",\n" TOP, "error", f->error);
+    alc_json_member_str(o, ",\n" TOP "\"job\": {", "path", f->job_path);
+    alc_json_member_str(o, ", ", "sha256", f->job_sha256);
+    alc_json_member_str(o, "},\n" TOP, "market", f->market);
+    alc_json_member_str(o, ",\n" TOP, "as_of", f->as_of);
+    alc_json_member_str_or_null(o, ",\n" TOP "\"times\": {", "created", f->created);
+    alc_json_member_str_or_null(o, ", ", "finished", f->finished);
+    alc_json_member_str_or_null(o, ", ", "deadline", f->deadline);
+    alc_json_member_num_if(o, ", ", "duration_seconds", f->duration_seconds >= 0,
+                           f->duration_seconds);
+    fprintf(o, "},\n  \"config\": {\"n_ranks\": %lld", f->n_ranks);
+    alc_json_member_str(o, ", ", "scheduling", f->scheduling);
+    fprintf(o, ", \"batch_size\": %lld, \"max_parallel_batches\": %lld", f->batch_size,
+            f->max_parallel_batches);
+    alc_json_member_num(o, ", ", "timeout_seconds", f->timeout_seconds);
     fprintf(o, ", \"max_retries\": %lld},\n", f->max_retries);
     fprintf(o, "  \"expected_batches\": %lld,\n  \"completed_batches\": %lld,\n"
                "  \"n_strategies\": %lld,\n",
@@ -92,39 +79,24 @@ static void print_json(FILE *o, const alc_session_file *f)
     fputs("  \"batches\": [", o);
     for (int i = 0; i < f->n_batches; i++) {
         const alc_sr_batch *b = &f->batches[i];
-        fputs(i ? ",\n    " : "\n    ", o);
-        fputs("{\"batch_id\": ", o); alc_json_string(o, b->batch_id);
-        fprintf(o, ", \"index\": %d, \"status\": ", b->index);
-        alc_json_string(o, b->status);
-        fprintf(o, ", \"recorded\": %s, \"rank\": ", b->recorded ? "true" : "false");
-        if (b->rank >= 0)
-            fprintf(o, "%d", b->rank);
-        else
-            fputs("null", o);
-        fputs(", \"attempts\": ", o);
-        if (b->attempts >= 0)
-            fprintf(o, "%d", b->attempts);
-        else
-            fputs("null", o);
-        fprintf(o, ", \"n_strategies\": %d, \"n_failed\": %d, \"weight\": ", b->n_strategies,
-                b->n_failed);
-        alc_json_number(o, b->weight);
+        alc_json_member_str(o, i ? ",\n    {" : "\n    {", "batch_id", b->batch_id);
+        fprintf(o, ", \"index\": %d", b->index);
+        alc_json_member_str(o, ", ", "status", b->status);
+        fprintf(o, ", \"recorded\": %s", b->recorded ? "true" : "false");
+        alc_json_member_int_if(o, ", ", "rank", b->rank >= 0, b->rank);
+        alc_json_member_int_if(o, ", ", "attempts", b->attempts >= 0, b->attempts);
+        fprintf(o, ", \"n_strategies\": %d, \"n_failed\": %d", b->n_strategies, b->n_failed);
+        alc_json_member_num(o, ", ", "weight", b->weight);
         fputs(", \"files\": ", o);
         jfiles(o, b->files);
-        fputs(", \"start\": ", o);
-        if (b->recorded) alc_json_number(o, b->start); else fputs("null", o);
-        fputs(", \"end\": ", o);
-        if (b->recorded) alc_json_number(o, b->end); else fputs("null", o);
-        fputs(", \"start_offset_seconds\": ", o);
-        if (b->recorded && created >= 0) alc_json_number(o, b->start - created); else fputs("null", o);
-        fputs(", \"duration_seconds\": ", o);
-        if (b->recorded) alc_json_number(o, b->end - b->start); else fputs("null", o);
-        fputs(", \"eval_ms\": ", o);
-        alc_json_number(o, b->eval_ms);
-        fputs(", \"result_bytes\": ", o);
-        if (b->result_bytes >= 0) fprintf(o, "%lld", b->result_bytes); else fputs("null", o);
-        fputs(", \"error\": ", o);
-        jstr_or_null(o, b->error);
+        alc_json_member_num_if(o, ", ", "start", b->recorded, b->start);
+        alc_json_member_num_if(o, ", ", "end", b->recorded, b->end);
+        alc_json_member_num_if(o, ", ", "start_offset_seconds", b->recorded && created >= 0,
+                               b->start - created);
+        alc_json_member_num_if(o, ", ", "duration_seconds", b->recorded, b->end - b->start);
+        alc_json_member_num(o, ", ", "eval_ms", b->eval_ms);
+        alc_json_member_int_if(o, ", ", "result_bytes", b->result_bytes >= 0, b->result_bytes);
+        alc_json_member_str_or_null(o, ", ", "error", b->error);
         fputc('}', o);
     }
     fputs(f->n_batches ? "\n  ],\n" : "],\n", o);
@@ -133,42 +105,29 @@ static void print_json(FILE *o, const alc_session_file *f)
     if (!f->has_portfolio) {
         fputs("null,\n", o);
     } else {
-        fputs("{\"total\": ", o);
-        alc_json_number(o, f->total_weight);
-        fprintf(o, ", \"n_tickers\": %d, \"oldest_data_date\": ", f->n_portfolio);
-        jstr_or_null(o, f->oldest_data_date);
-        fputs(", \"oldest_data_strategy\": ", o);
-        jstr_or_null(o, f->oldest_data_strategy);
+        alc_json_member_num(o, "{", "total", f->total_weight);
+        fprintf(o, ", \"n_tickers\": %d", f->n_portfolio);
+        alc_json_member_str_or_null(o, ", ", "oldest_data_date", f->oldest_data_date);
+        alc_json_member_str_or_null(o, ", ", "oldest_data_strategy", f->oldest_data_strategy);
         fputs(", \"weights\": {", o);
-        for (int i = 0; i < f->n_portfolio; i++) {
-            fputs(i ? ", " : "", o);
-            alc_json_string(o, f->portfolio[i].ticker);
-            fputs(": ", o);
-            alc_json_number(o, f->portfolio[i].weight);
-        }
+        for (int i = 0; i < f->n_portfolio; i++)
+            alc_json_member_num(o, i ? ", " : "", f->portfolio[i].ticker, f->portfolio[i].weight);
         fputs("}},\n", o);
     }
 
     fputs("  \"strategies\": [", o);
     for (int i = 0; i < f->n_strategies_read; i++) {
         const alc_sr_strategy *s = &f->strategies[i];
-        fputs(i ? ",\n    " : "\n    ", o);
-        fprintf(o, "{\"index\": %d, \"file\": ", s->index);
-        alc_json_string(o, s->file);
-        fputs(", \"allocation\": ", o);
-        alc_json_number(o, s->allocation);
-        fputs(", \"batch_id\": ", o);
-        alc_json_string(o, s->batch_id);
-        fputs(", \"status\": ", o);
-        alc_json_string(o, s->status);
-        fputs(", \"rank\": ", o);
-        if (s->rank >= 0) fprintf(o, "%d", s->rank); else fputs("null", o);
-        fputs(", \"eval_ms\": ", o);
-        alc_json_number(o, s->eval_ms);
-        fputs(", \"last_bar_date\": ", o);
-        jstr_or_null(o, s->last_bar_date);
-        fprintf(o, ", \"n_weights\": %d, \"error\": ", s->n_weights);
-        jstr_or_null(o, s->error);
+        fprintf(o, "%s{\"index\": %d", i ? ",\n    " : "\n    ", s->index);
+        alc_json_member_str(o, ", ", "file", s->file);
+        alc_json_member_num(o, ", ", "allocation", s->allocation);
+        alc_json_member_str(o, ", ", "batch_id", s->batch_id);
+        alc_json_member_str(o, ", ", "status", s->status);
+        alc_json_member_int_if(o, ", ", "rank", s->rank >= 0, s->rank);
+        alc_json_member_num(o, ", ", "eval_ms", s->eval_ms);
+        alc_json_member_str_or_null(o, ", ", "last_bar_date", s->last_bar_date);
+        fprintf(o, ", \"n_weights\": %d", s->n_weights);
+        alc_json_member_str_or_null(o, ", ", "error", s->error);
         fputc('}', o);
     }
     fputs(f->n_strategies_read ? "\n  ],\n" : "],\n", o);
@@ -179,15 +138,10 @@ static void print_json(FILE *o, const alc_session_file *f)
         const alc_sr_strategy *s = &f->strategies[i];
         if (!strcmp(s->status, "ok"))
             continue;
-        fputs(k++ ? ",\n    " : "\n    ", o);
-        fputs("{\"file\": ", o);
-        alc_json_string(o, s->file);
-        fputs(", \"batch_id\": ", o);
-        alc_json_string(o, s->batch_id);
-        fputs(", \"status\": ", o);
-        alc_json_string(o, s->status);
-        fputs(", \"error\": ", o);
-        jstr_or_null(o, s->error);
+        alc_json_member_str(o, k++ ? ",\n    {" : "\n    {", "file", s->file);
+        alc_json_member_str(o, ", ", "batch_id", s->batch_id);
+        alc_json_member_str(o, ", ", "status", s->status);
+        alc_json_member_str_or_null(o, ", ", "error", s->error);
         fputc('}', o);
     }
     fputs(k ? "\n  ],\n" : "],\n", o);
@@ -200,18 +154,16 @@ static void print_json(FILE *o, const alc_session_file *f)
         for (int i = 0; i < f->n_counters; i++) {
             fputs(i ? ", " : "", o);
             alc_json_string(o, f->counters[i].name);
-            fputs(": {\"value\": ", o);
-            alc_json_number(o, f->counters[i].value);
-            fputs(", \"unit\": ", o);
-            alc_json_string(o, f->counters[i].unit);
+            alc_json_member_num(o, ": {", "value", f->counters[i].value);
+            alc_json_member_str(o, ", ", "unit", f->counters[i].unit);
             fputc('}', o);
         }
         fputs("},\n    \"ranks\": [", o);
         for (int i = 0; i < f->n_ranks_read; i++) {
             const alc_sr_rank *r = &f->ranks[i];
-            fprintf(o, "%s{\"rank\": %d, \"batches\": %d, \"strategies\": %d, \"eval_ms\": ",
-                    i ? ", " : "", r->rank, r->batches, r->strategies);
-            alc_json_number(o, r->eval_ms);
+            fprintf(o, "%s{\"rank\": %d, \"batches\": %d, \"strategies\": %d", i ? ", " : "",
+                    r->rank, r->batches, r->strategies);
+            alc_json_member_num(o, ", ", "eval_ms", r->eval_ms);
             fprintf(o, ", \"bytes_sent\": %lld}", r->bytes_sent);
         }
         fputs("]\n  }\n", o);
@@ -232,7 +184,7 @@ static void first_line(const char *s, char *buf, size_t size, size_t max)
 
 static void print_text(FILE *o, const alc_session_file *f)
 {
-    double created = alc_sr_parse_timestamp(f->created);
+    double created = alc_parse_timestamp(f->created);
     fprintf(o, "Session   %s\n", f->session_id);
     fprintf(o, "Status    %s%s%s%s\n", f->status, f->error_type[0] ? " (" : "", f->error_type,
             f->error_type[0] ? ")" : "");

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alchemiser/date.h"
 #include "alchemiser/snapshot.h"
 #include "cli/commands.h"
 
@@ -165,6 +166,23 @@ static double now_wall(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* cJSON members that are null when the value is absent. */
+static void add_str_or_null(cJSON *o, const char *key, const char *s)
+{
+    if (s[0])
+        cJSON_AddStringToObject(o, key, s);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+static void add_num_or_null(cJSON *o, const char *key, double x)
+{
+    if (x >= 0)
+        cJSON_AddNumberToObject(o, key, x);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
 static int cmd_list(const char *dir, int json, double grace)
 {
     char **names;
@@ -193,9 +211,9 @@ static int cmd_list(const char *dir, int json, double grace)
             fprintf(stderr, "alchemiser sessions: %s\n", msg);
             code = 1;
         }
-        double created = ok ? alc_snapshot_parse_time(sm.created) : -1;
-        double finished = ok ? alc_snapshot_parse_time(sm.finished) : -1;
-        double deadline = ok ? alc_snapshot_parse_time(sm.deadline) : -1;
+        double created = ok ? alc_parse_timestamp(sm.created) : -1;
+        double finished = ok ? alc_parse_timestamp(sm.finished) : -1;
+        double deadline = ok ? alc_parse_timestamp(sm.deadline) : -1;
         double age = created >= 0 ? now - created : -1;
         double duration = created >= 0 && finished >= 0 ? finished - created : -1;
         int running = ok && (!strcmp(sm.status, "PENDING") || !strcmp(sm.status, "AGGREGATING"));
@@ -209,28 +227,16 @@ static int cmd_list(const char *dir, int json, double grace)
             if (ok) {
                 cJSON_AddStringToObject(o, "created", sm.created);
                 cJSON_AddStringToObject(o, "deadline", sm.deadline);
-                if (sm.finished[0])
-                    cJSON_AddStringToObject(o, "finished", sm.finished);
-                else
-                    cJSON_AddNullToObject(o, "finished");
+                add_str_or_null(o, "finished", sm.finished);
                 cJSON_AddNumberToObject(o, "expected_batches", (double)sm.expected_batches);
                 cJSON_AddNumberToObject(o, "completed_batches", (double)sm.completed_batches);
                 cJSON_AddNumberToObject(o, "resume_count", (double)sm.resume_count);
-                if (sm.rerun_of[0])
-                    cJSON_AddStringToObject(o, "rerun_of", sm.rerun_of);
-                else
-                    cJSON_AddNullToObject(o, "rerun_of");
+                add_str_or_null(o, "rerun_of", sm.rerun_of);
             } else {
                 cJSON_AddStringToObject(o, "error", msg);
             }
-            if (age >= 0)
-                cJSON_AddNumberToObject(o, "age_seconds", age);
-            else
-                cJSON_AddNullToObject(o, "age_seconds");
-            if (duration >= 0)
-                cJSON_AddNumberToObject(o, "duration_seconds", duration);
-            else
-                cJSON_AddNullToObject(o, "duration_seconds");
+            add_num_or_null(o, "age_seconds", age);
+            add_num_or_null(o, "duration_seconds", duration);
             cJSON_AddBoolToObject(o, "stale", stale);
             cJSON_AddItemToArray(arr, o);
         } else {

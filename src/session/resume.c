@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alchemiser/date.h"
 #include "alchemiser/log.h"
 #include "alchemiser/sha256.h"
 #include "alchemiser/snapshot.h"
@@ -146,7 +147,7 @@ static double snapshot_deadline(const char *path)
     alc_error e;
     if (alc_snapshot_read_summary(path, &sm, &e) != ALC_OK)
         return 0;
-    double d = alc_snapshot_parse_time(sm.deadline);
+    double d = alc_parse_timestamp(sm.deadline);
     return d > 0 ? d : 0;
 }
 
@@ -243,7 +244,7 @@ alc_status alc_resume_prepare(const alc_run_options *opt, int n_ranks, alc_job *
         snprintf(s->rerun_of, sizeof s->rerun_of, "%s", sj.rerun_of);
         snprintf(s->market_sha256, sizeof s->market_sha256, "%s", fp);
         s->resume_count = (int)sj.resume_count + 1;
-        double created = alc_snapshot_parse_time(sj.created);
+        double created = alc_parse_timestamp(sj.created);
         if (created > 0)
             s->created_wall = created;
         st = alc_session_set_paths(s, dir, err);

@@ -1,5 +1,7 @@
 #include "alchemiser/date.h"
 
+#include <stdio.h>
+#include <string.h>
 
 /* Howard Hinnant's days_from_civil / civil_from_days. */
 alc_day alc_day_from_civil(int y, int m, int d)
@@ -80,4 +82,26 @@ int alc_weekday(alc_day d)
     /* 1970-01-01 was a Thursday (3 with Monday = 0). */
     int w = ((int)d + 3) % 7;
     return w < 0 ? w + 7 : w;
+}
+
+double alc_parse_timestamp(const char *iso)
+{
+    int y, mo, d, h, mi, s, n = 0;
+    if (!iso || sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 || n != 19)
+        return -1;
+    alc_day day;
+    if (alc_parse_date(iso, 10, &day) != 0 || h > 23 || mi > 59 || s > 60)
+        return -1;
+    /* the fraction as digits / 10^k: ".500" is exactly 500 / 1000.0 */
+    double num = 0.0, den = 1.0;
+    const char *p = iso + 19;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            if (den < 1e15) {
+                num = num * 10 + (*p - '0');
+                den *= 10;
+            }
+    if (strcmp(p, "Z") != 0)
+        return -1;
+    return (double)day * 86400.0 + h * 3600.0 + mi * 60.0 + s + num / den;
 }
