@@ -474,6 +474,7 @@ typedef struct rank_row {
     int32_t strategies;
     double eval_ms;
     int64_t bytes_sent;
+    int64_t max_rss_kb;
 } rank_row;
 
 typedef struct batch_metric_row {
@@ -555,6 +556,11 @@ static int write_strategies(const alc_snapshot *snap, const alc_session *s)
 static int write_metrics(const alc_snapshot *snap, const alc_session *s)
 {
     const alc_metrics *m = &s->metrics;
+    /* The outputs written so far reach the file first, so that output_seconds
+     * covers them (only these metrics and the close remain after it). */
+    if (H5Fflush(snap->file, H5F_SCOPE_GLOBAL) < 0)
+        return -1;
+    double now = alc_now_mono();
     hid_t g = H5Gcreate2(snap->file, "metrics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         return -1;
@@ -575,6 +581,14 @@ static int write_metrics(const alc_snapshot *snap, const alc_session *s)
         {"session_seconds", m->session_seconds, "s"},
         {"evaluation_ms", eval_ms, "ms"},
         {"bytes_sent", (double)m->bytes_sent, "bytes"},
+        {"job_seconds", m->job_seconds, "s"},
+        {"market_seconds", m->market_seconds, "s"},
+        {"dispatch_seconds", m->dispatch_seconds, "s"},
+        {"snapshot_batches_seconds", m->snapshot_batches_seconds, "s"},
+        {"stop_seconds", m->stop_seconds, "s"},
+        {"aggregate_seconds", m->aggregate_seconds, "s"},
+        {"output_seconds", m->output_start_mono > 0 ? now - m->output_start_mono : 0.0, "s"},
+        {"total_seconds", m->run_start_mono > 0 ? now - m->run_start_mono : 0.0, "s"},
     };
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(counter_row));
     FIELD(t, counter_row, name, snap->str);
@@ -588,15 +602,20 @@ static int write_metrics(const alc_snapshot *snap, const alc_session *s)
     if (!rr || !br)
         rc = -1;
     if (rc == 0) {
-        for (int r = 0; r < m->n_ranks; r++)
+        for (int r = 0; r < m->n_ranks; r++) {
+            long rss = m->ranks[r].max_rss_kb;
+            if (r == 0 && alc_peak_rss_kb() > rss)
+                rss = alc_peak_rss_kb(); /* rank 0 writes this: its peak so far */
             rr[r] = (rank_row){r, m->ranks[r].batches, m->ranks[r].strategies, m->ranks[r].eval_ms,
-                               (int64_t)m->ranks[r].bytes_sent};
+                               (int64_t)m->ranks[r].bytes_sent, (int64_t)rss};
+        }
         t = H5Tcreate(H5T_COMPOUND, sizeof(rank_row));
         FIELD(t, rank_row, rank, H5T_NATIVE_INT32);
         FIELD(t, rank_row, batches, H5T_NATIVE_INT32);
         FIELD(t, rank_row, strategies, H5T_NATIVE_INT32);
         FIELD(t, rank_row, eval_ms, H5T_NATIVE_DOUBLE);
         FIELD(t, rank_row, bytes_sent, H5T_NATIVE_INT64);
+        FIELD(t, rank_row, max_rss_kb, H5T_NATIVE_INT64);
         rc |= write_table(g, "ranks", t, (size_t)m->n_ranks, rr);
         H5Tclose(t);
         for (int b = 0; b < s->n_batches; b++) {
