@@ -88,8 +88,20 @@ static int write_table(hid_t loc, const char *name, hid_t mem_type, size_t n, co
     hid_t sp = H5Screate_simple(1, dims, NULL);
     hid_t ds = sp >= 0 ? H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
     int rc = ds >= 0 ? 0 : -1;
-    if (rc == 0 && n > 0 && H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0)
+    /* A conversion buffer the size of the table: HDF5's default (1 MiB,
+     * allocated and cleared at every H5Dwrite) costs more than writing a
+     * small batch table. */
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    size_t elem = H5Tget_size(mem_type) + H5Tget_size(ftype);
+    if (dxpl >= 0 && H5Pset_buffer(dxpl, n * elem + 256, NULL, NULL) < 0) {
+        H5Pclose(dxpl);
+        dxpl = -1;
+    }
+    if (rc == 0 && n > 0 &&
+        H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, dxpl >= 0 ? dxpl : H5P_DEFAULT, rows) < 0)
         rc = -1;
+    if (dxpl >= 0)
+        H5Pclose(dxpl);
     if (ds >= 0)
         H5Dclose(ds);
     if (sp >= 0)
@@ -290,7 +302,33 @@ alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_err
     snap->file = snap->str = snap->batches = -1;
     snprintf(snap->final_path, sizeof snap->final_path, "%s", s->h5_path);
     snprintf(snap->partial_path, sizeof snap->partial_path, "%s.partial", s->h5_path);
-    snap->file = H5Fcreate(snap->partial_path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    /* File format of HDF5 1.8 and later: groups store their links in a
+     * fractal heap and a B-tree (instead of one local heap per group, which
+     * grows with every batch and is written out whole at every H5Fflush:
+     * quadratic in the number of batches). h5py, pandas and h5dump of any
+     * HDF5 >= 1.8 read it. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) < 0) {
+        H5Pclose(fapl);
+        fapl = -1;
+    }
+    /* A small metadata cache that never grows: every H5Fflush walks all the
+     * cached entries, and the batches already written are never read again. */
+    H5AC_cache_config_t mdc;
+    mdc.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    if (fapl >= 0 && H5Pget_mdc_config(fapl, &mdc) >= 0) {
+        mdc.set_initial_size = 1;
+        mdc.initial_size = 512 * 1024;
+        mdc.min_size = 256 * 1024;
+        mdc.max_size = 1024 * 1024;
+        mdc.incr_mode = H5C_incr__off;
+        mdc.flash_incr_mode = H5C_flash_incr__off;
+        H5Pset_mdc_config(fapl, &mdc); /* best effort: the defaults work too */
+    }
+    snap->file = H5Fcreate(snap->partial_path, H5F_ACC_EXCL, H5P_DEFAULT,
+                           fapl >= 0 ? fapl : H5P_DEFAULT);
+    if (fapl >= 0)
+        H5Pclose(fapl);
     if (snap->file < 0) {
         alc_status st = h5fail(err, snap, "cannot create the snapshot file");
         free(snap);
