@@ -312,19 +312,6 @@ alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_err
         H5Pclose(fapl);
         fapl = -1;
     }
-    /* A small metadata cache that never grows: every H5Fflush walks all the
-     * cached entries, and the batches already written are never read again. */
-    H5AC_cache_config_t mdc;
-    mdc.version = H5AC__CURR_CACHE_CONFIG_VERSION;
-    if (fapl >= 0 && H5Pget_mdc_config(fapl, &mdc) >= 0) {
-        mdc.set_initial_size = 1;
-        mdc.initial_size = 512 * 1024;
-        mdc.min_size = 256 * 1024;
-        mdc.max_size = 1024 * 1024;
-        mdc.incr_mode = H5C_incr__off;
-        mdc.flash_incr_mode = H5C_flash_incr__off;
-        H5Pset_mdc_config(fapl, &mdc); /* best effort: the defaults work too */
-    }
     snap->file = H5Fcreate(snap->partial_path, H5F_ACC_EXCL, H5P_DEFAULT,
                            fapl >= 0 ? fapl : H5P_DEFAULT);
     if (fapl >= 0)
