@@ -27,6 +27,7 @@ import time
 import h5py
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MARKET = os.path.join(ROOT, "data", "market.h5")  # --market
 
 # ------------------------------------------------------------------ helpers
 
@@ -53,6 +54,27 @@ def log(msg):
 
 def median(xs):
     return statistics.median(xs) if xs else None
+
+
+SPIN = "import time\nt = time.monotonic()\nx = 0\nfor i in range(6_000_000):\n    x += i\nprint(time.monotonic() - t)\n"
+
+
+def parallel_capacity():
+    """How many cores this machine gives us right now: the same CPU-bound
+    loop alone, then once per core at the same time; capacity = cores x
+    t(alone) / t(together).  About `cores` on a quiet machine; near 1 when
+    other processes take the CPU (then scaling figures mean nothing)."""
+    n = os.cpu_count() or 1
+    try:
+        def run(k):
+            ps = [subprocess.Popen([sys.executable, "-c", SPIN], stdout=subprocess.PIPE, text=True)
+                  for _ in range(k)]
+            return max(float(p.communicate()[0]) for p in ps)
+        alone = min(run(1) for _ in range(2))
+        together = min(run(n) for _ in range(2))
+        return round(n * alone / together, 2)
+    except Exception:
+        return None
 
 
 def machine(build):
@@ -100,6 +122,7 @@ def machine(build):
         "commit": sh("git rev-parse --short HEAD") + ("-dirty" if dirty else ""),
         "branch": sh("git rev-parse --abbrev-ref HEAD"),
         "loadavg_start": loadavg(),
+        "parallel_capacity_start": parallel_capacity(),
     }
 
 
@@ -108,7 +131,7 @@ def machine(build):
 
 def engine_section(b, quick, tmp):
     log("== engine")
-    market = os.path.join(ROOT, "data", "market.h5")
+    market = MARKET
     gen = os.path.join(b, "bench", "gen_strategies")
     eng = os.path.join(b, "bench", "bench_engine")
     sizes = [10000, 100000, 1000000] if quick else [10000, 100000, 1000000, 2000000, 5000000]
@@ -226,6 +249,13 @@ def run_session(b, job, n, np_, batch, sched, tmp):
     return rec, portfolio
 
 
+def utilisation(r):
+    """Fraction of the dispatch phase the evaluating ranks spent evaluating
+    (np 1: rank 0; static: the workers; dynamic: the workers and rank 0)."""
+    ev = 1 if r["np"] == 1 else r["np"] - 1 if r["scheduling"] == "static" else r["np"]
+    return r["evaluation_s"] / (ev * (r["dispatch_seconds"] or 1.0))
+
+
 def summarise(samples):
     """Median of every figure over the repeated samples of one configuration."""
     ok = [s for s in samples if "counters" in s]
@@ -254,6 +284,7 @@ def summarise(samples):
     r["strategies_per_rank"] = [med(lambda s, i=i: s["ranks"][i]["strategies"]) for i in range(nr)]
     r["eval_s_per_rank"] = [med(lambda s, i=i: s["ranks"][i]["eval_ms"] / 1000.0) for i in range(nr)]
     tot = r["total_seconds"] or 1.0
+    r["rank_utilisation"] = utilisation(r)
     r["final_share"] = (r["aggregate_seconds"] + r["output_seconds"]) / tot
     r["snapshot_share"] = (r["aggregate_seconds"] + r["output_seconds"]
                            + r["snapshot_batches_seconds"]) / tot
@@ -265,7 +296,7 @@ class Jobs:
 
     def __init__(self, b, tmp, n_max):
         self.dir = os.path.join(tmp, "jobs")
-        self.market = os.path.join(ROOT, "data", "market.h5")
+        self.market = MARKET
         log(f"== generating {n_max} strategies (mix real) in {self.dir}")
         subprocess.run([os.path.join(b, "bench", "gen_strategies"), "--job", str(n_max), "--dir",
                         self.dir, "--seed", "1", "--mix", "real", "--market", self.market],
@@ -306,7 +337,9 @@ def measure(b, jobs, n, np_, batch, sched, repeat, tmp, portfolios, results):
     return r
 
 
-def session_matrix(quick):
+def session_matrix(quick, smoke=False):
+    if smoke:
+        return [(100, 1, 10, "dynamic"), (100, 2, 10, "dynamic"), (100, 2, 10, "static")]
     if quick:
         return [(n, np_, batch, sched) for n in (100, 1000) for np_ in (1, 2) for batch in (10,)
                 for sched in (("dynamic",) if np_ == 1 else ("dynamic", "static"))]
@@ -324,7 +357,7 @@ def print_session(rows):
     print("\nSession: end-to-end wall (mpirun), in-session phases (s), medians")
     print(f"{'strat':>6s} {'np':>2s} {'batch':>5s} {'sched':7s} {'wall':>6s} {'total':>6s} {'job':>5s} {'market':>6s} "
           f"{'dispatch':>8s} {'eval(sum)':>9s} {'snap/b':>6s} {'aggr':>5s} {'write':>5s} {'strat/s':>7s} "
-          f"{'RSS MiB r0/max':>14s} {'agg+snap':>8s}")
+          f"{'RSS MiB r0/max':>14s} {'agg+snap':>8s} {'util':>5s} {'cpu s':>6s}")
     for r in rows:
         if "total_seconds" not in r:
             print(f"{r['strategies']:6d} {r['np']:2d} {r['batch_size']:5d} {r['scheduling']:7s} FAILED")
@@ -334,16 +367,17 @@ def print_session(rows):
               f"{r['total_seconds']:6.2f} {r['job_seconds']:5.2f} {r['market_seconds']:6.3f} {r['dispatch_seconds']:8.2f} "
               f"{r['evaluation_s']:9.2f} {r['snapshot_batches_seconds']:6.2f} {r['aggregate_seconds']:5.3f} "
               f"{r['output_seconds']:5.2f} {r['strategies_per_s']:7.0f} {rss[0]:6.0f}/{max(rss):<7.0f} "
-              f"{100 * r['final_share']:7.1f}%")
+              f"{100 * r['final_share']:7.1f}% {100 * r['rank_utilisation']:4.0f}% {r['cpu_s']:6.1f}")
     print("wall: mpirun start to exit; total: alc_session_run on rank 0 (job read .. snapshot written);"
           " eval(sum): evaluation time summed over ranks; snap/b: recording accepted batches in the"
           " snapshot (part of dispatch); write: events + portfolio + final snapshot tables;"
-          " agg+snap: (aggregate + write) / total")
+          " agg+snap: (aggregate + write) / total; util: evaluation time / (evaluating ranks x dispatch);"
+          " cpu s: CPU seconds of mpirun and every rank")
 
 
-def scaling(b, jobs, quick, repeat, tmp, portfolios, results, cores):
-    strong_n = 1000 if quick else 10000
-    weak_per_rank = 500 if quick else 2500
+def scaling(b, jobs, quick, repeat, tmp, portfolios, results, cores, smoke=False):
+    strong_n = 100 if smoke else 1000 if quick else 10000
+    weak_per_rank = 50 if smoke else 500 if quick else 2500
     batch = 10
     strong = []
     for np_ in (1, 2, 4):
@@ -511,27 +545,103 @@ def compare(a_path, b_path):
         print_targets(e.get("targets", {}))
 
 
+# ------------------------------------------------------------------ markdown
+
+
+def markdown(path):
+    """The figures of a result file as the markdown tables of bench/README.md."""
+    d = json.load(open(path))
+    m = d["machine"]
+    print(f"Command `{d.get('command', 'bench/run.sh')}`, {m['date_utc']}, commit {m['commit']}: "
+          f"{m['cores']} cores {m['cpu']}, {m['memory_gib']} GiB, {m['os']}, {m['mpi']}, {m['compiler']} "
+          f"`{m['c_flags']}` ({m['build_type']}); load average {m['loadavg_start'][0]:.1f} at the start, "
+          f"{m.get('loadavg_end', [0])[0]:.1f} at the end; parallel capacity (bench/run.py) "
+          f"{m.get('parallel_capacity_start', 'n/a')} -> {m.get('parallel_capacity_end', 'n/a')} of {m['cores']} cores; "
+          f"medians of {d['repeat']} samples.\n")
+    if "session" in d:
+        print("| strategies | np | batch | scheduling | wall s | session s | job s | dispatch s | batch recording s "
+              "| aggregate s | outputs s | strategies/s | peak RSS MiB rank 0 / max | (aggregate + outputs) / session "
+              "| rank utilisation | CPU s |")
+        print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in d["session"]["rows"]:
+            if "total_seconds" not in r:
+                print(f"| {r['strategies']} | {r['np']} | {r['batch_size']} | {r['scheduling']} | failed |||||||||")
+                continue
+            rss = r["max_rss_mib_per_rank"]
+            print(f"| {r['strategies']:,} | {r['np']} | {r['batch_size']} | {r['scheduling']} | {r['wall_s']:.2f} "
+                  f"| {r['total_seconds']:.2f} | {r['job_seconds']:.2f} | {r['dispatch_seconds']:.2f} "
+                  f"| {r['snapshot_batches_seconds']:.2f} | {r['aggregate_seconds']:.3f} | {r['output_seconds']:.2f} "
+                  f"| {r['strategies_per_s']:.0f} | {rss[0]:.0f} / {max(rss):.0f} | {100 * r['final_share']:.1f} % "
+                  f"| {100 * utilisation(r):.0f} % | {r.get('cpu_s', 0):.1f} |")
+        print()
+    if "scaling" in d:
+        sc = d["scaling"]
+        print(f"Strong scaling, {sc['strong']['strategies']:,} strategies, batch {sc['strong']['batch_size']}, dynamic:\n")
+        print("| np | wall s | speedup | efficiency | per core | session s | speedup | efficiency | per core |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in sc["strong"]["rows"]:
+            if r.get("error"):
+                continue
+            print(f"| {r['np']} | {r['wall_s']:.2f} | {r['speedup_wall_s']:.2f} | {100*r['efficiency_wall_s']:.0f} % "
+                  f"| {100*r['efficiency_per_core_wall_s']:.0f} % | {r['session_s']:.2f} | {r['speedup_session_s']:.2f} "
+                  f"| {100*r['efficiency_session_s']:.0f} % | {100*r['efficiency_per_core_session_s']:.0f} % |")
+        print(f"\nWeak scaling, {sc['weak']['strategies_per_rank']:,} strategies per rank, batch {sc['weak']['batch_size']}, dynamic:\n")
+        print("| np | strategies | wall s | efficiency | per core | session s | efficiency | per core |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in sc["weak"]["rows"]:
+            if r.get("error"):
+                continue
+            print(f"| {r['np']} | {r['strategies']:,} | {r['wall_s']:.2f} | {100*r['efficiency_wall_s']:.0f} % "
+                  f"| {100*r['efficiency_per_core_wall_s']:.0f} % | {r['session_s']:.2f} | {100*r['efficiency_session_s']:.0f} % "
+                  f"| {100*r['efficiency_per_core_session_s']:.0f} % |")
+        print()
+    if "backtest" in d:
+        print("| backtest | strategies x days | evaluation s | strategy-days/s | wall s |")
+        print("|---|---:|---:|---:|---:|")
+        for r in d["backtest"]:
+            if "error" in r:
+                continue
+            print(f"| np {r['np']}, {r['from']} .. {r['to']} | {r['strategies']} x {r['days']} | {r['seconds']:.2f} "
+                  f"| {r['strategy_days_per_second']:,.0f} | {r['wall_s']:.2f} |")
+        print()
+    if d.get("targets"):
+        print("| target | measured | met |")
+        print("|---|---|---|")
+        for k, v in d["targets"].items():
+            extra = ", ".join(f"{a} {round(b, 3) if isinstance(b, float) else b}" for a, b in v.items()
+                              if a not in ("value", "target", "met"))
+            print(f"| {k} {v['target']} | {v['value']:.3f} ({extra}) | {'yes' if v['met'] else 'no'} |")
+
+
 # ------------------------------------------------------------------ main
 
 
 def main():
+    global MARKET
     ap = argparse.ArgumentParser(description="alchemiser benchmarks (bench/README.md)")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--quick", action="store_true", help="small subset, about a minute (default)")
     g.add_argument("--full", action="store_true", help="the whole matrix, for the recorded figures")
+    g.add_argument("--smoke", action="store_true", help="a few seconds: checks the driver itself (ctest)")
+    ap.add_argument("--market", default=MARKET, help="market file (default data/market.h5, created when missing)")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--repeat", type=int, default=None, help="samples per configuration (quick 3, full 3)")
     ap.add_argument("--sections", default="engine,session,scaling,backtest")
     ap.add_argument("--out", default=None, help="result file (default bench/results/<mode>-<UTC>.json)")
     ap.add_argument("--keep", default=None, help="work folder to keep (default: a temporary one, removed)")
     ap.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"))
+    ap.add_argument("--markdown", metavar="RESULT.json", help="print a result file as markdown tables")
     a = ap.parse_args()
     if a.compare:
         compare(*a.compare)
         return 0
+    if a.markdown:
+        markdown(a.markdown)
+        return 0
+    MARKET = os.path.abspath(a.market)
     quick = not a.full
-    mode = "quick" if quick else "full"
-    repeat = a.repeat or 3
+    mode = "smoke" if a.smoke else "quick" if quick else "full"
+    repeat = a.repeat or (1 if a.smoke else 3)
     b = os.path.abspath(a.build)
     for exe in ("alchemiser", "bench/bench_engine", "bench/gen_strategies"):
         if not os.access(os.path.join(b, exe), os.X_OK):
@@ -541,9 +651,9 @@ def main():
         log("bench/run.sh: mpirun not found")
         return 2
     sections = [s.strip() for s in a.sections.split(",") if s.strip()]
-    os.makedirs(os.path.join(ROOT, "data"), exist_ok=True)
-    market = os.path.join(ROOT, "data", "market.h5")
+    market = MARKET
     if not os.path.exists(market):
+        os.makedirs(os.path.dirname(market), exist_ok=True)
         subprocess.run([os.path.join(b, "alchemiser"), "data", "synth", "--out", market], check=True,
                        stdout=subprocess.DEVNULL)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -561,17 +671,19 @@ def main():
         results, portfolios = {}, {}
         jobs = None
         if "session" in sections or "scaling" in sections:
-            jobs = Jobs(b, tmp, 10000)
+            jobs = Jobs(b, tmp, 200 if a.smoke else 10000)
             res["jobs"] = jobs.size_stats
         if "session" in sections:
             log("== session matrix")
-            rows = [measure(b, jobs, *cfg, repeat, tmp, portfolios, results) for cfg in session_matrix(quick)]
-            if quick:  # the headline: 10,000 strategies in one session
+            rows = [measure(b, jobs, *cfg, repeat, tmp, portfolios, results)
+                    for cfg in session_matrix(quick, a.smoke)]
+            if quick and not a.smoke:  # the headline: 10,000 strategies in one session
                 rows.append(measure(b, jobs, 10000, 2, 10, "dynamic", 1, tmp, portfolios, results))
             res["session"] = {"rows": rows}
         if "scaling" in sections:
             log("== scaling")
-            res["scaling"] = scaling(b, jobs, quick, repeat, tmp, portfolios, results, os.cpu_count() or 1)
+            res["scaling"] = scaling(b, jobs, quick, repeat, tmp, portfolios, results, os.cpu_count() or 1,
+                                     a.smoke)
         if portfolios:
             res["portfolios_identical"] = {str(n): len(p) == 1 for n, p in portfolios.items()}
         if "backtest" in sections:
@@ -581,6 +693,7 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
     res["targets"] = targets(res)
     res["machine"]["loadavg_end"] = loadavg()
+    res["machine"]["parallel_capacity_end"] = parallel_capacity()
     res["elapsed_s"] = time.monotonic() - t_start
     with open(out_path, "w") as f:
         json.dump(res, f, indent=1)
@@ -588,7 +701,8 @@ def main():
     m = res["machine"]
     print(f"alchemiser benchmarks ({mode}, {repeat} samples per configuration, medians), {m['date_utc']}")
     print(f"machine: {m['cores']} cores {m['cpu']}, {m['memory_gib']} GiB, {m['os']}; {m['mpi']}; {m['compiler']} "
-          f"{m['c_flags']} ({m['build_type']}); commit {m['commit']}; load {m['loadavg_start']} -> {m['loadavg_end']}")
+          f"{m['c_flags']} ({m['build_type']}); commit {m['commit']}; load {m['loadavg_start']} -> {m['loadavg_end']}; "
+          f"parallel capacity {m.get('parallel_capacity_start')} -> {m.get('parallel_capacity_end')} of {m['cores']} cores")
     if "jobs" in res:
         j = res["jobs"]
         print(f"generated job: {j['files']} strategies, {j['bytes'] / 1e6:.0f} MB, median {j['median_bytes']} B, "
