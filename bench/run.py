@@ -261,6 +261,8 @@ def summarise(samples):
     ok = [s for s in samples if "counters" in s]
     first = samples[0]
     r = {k: first[k] for k in ("strategies", "np", "batch_size", "scheduling")}
+    if first.get("copies"):
+        r["copies"] = first["copies"]
     r["samples"] = len(samples)
     r["failures"] = len(samples) - len(ok)
     if not ok:
@@ -308,33 +310,66 @@ class Jobs:
                            "p99_bytes": sizes[int(n_max * 0.99)], "max_bytes": sizes[-1],
                            "over_1mb": sum(1 for s in sizes if s >= 1000000)}
 
-    def job(self, n):
-        if n not in self.paths:
-            self.paths[n] = write_job(self.dir, n, self.market)
-            self.bytes[n] = sum(os.path.getsize(os.path.join(self.dir, f"s{i:05d}.clj")) for i in range(n))
-        return self.paths[n]
+    def job(self, n, copies=0):
+        """The first n strategies; with copies = k, k copies (hard links) of
+        the first n / k, so that every rank of a weak-scaling run gets the
+        same work."""
+        if (n, copies) in self.paths:
+            return self.paths[(n, copies)]
+        if not copies:
+            self.paths[(n, 0)] = write_job(self.dir, n, self.market)
+            return self.paths[(n, 0)]
+        per = n // copies
+        d = os.path.join(self.dir, f"weak_{per}x{copies}")
+        os.makedirs(d, exist_ok=True)
+        k = 0
+        for c in range(copies):
+            for i in range(per):
+                dst = os.path.join(d, f"s{k:05d}.clj")
+                k += 1
+                if not os.path.exists(dst):
+                    src = os.path.join(self.dir, f"s{i:05d}.clj")
+                    try:
+                        os.link(src, dst)
+                    except OSError:
+                        shutil.copyfile(src, dst)
+        self.paths[(n, copies)] = write_job(d, n, self.market)
+        return self.paths[(n, copies)]
+
+
+def measure_all(b, jobs, cfgs, repeat, tmp, portfolios, results):
+    """Runs every configuration not measured yet `repeat` times, round robin
+    (sample k of every configuration before sample k + 1 of any), so that a
+    change of the machine's load spreads over all of them instead of biasing
+    some; then stores the medians in results[(n, np, batch, scheduling)]."""
+    pending = [c for i, c in enumerate(cfgs) if c not in results and c not in cfgs[:i]]
+    samples = {c: [] for c in pending}
+    for k in range(repeat):
+        for c in pending:
+            if samples[c] and "error" in samples[c][-1]:
+                continue  # failed once: not again
+            n, np_, batch, sched = c[:4]
+            copies = c[4] if len(c) > 4 else 0
+            rec, pf = run_session(b, jobs.job(n, copies), n, np_, batch, sched, tmp)
+            rec["copies"] = copies
+            samples[c].append(rec)
+            if pf is not None:
+                portfolios.setdefault(f"{n // copies}x{copies}" if copies else str(n), set()).add(pf)
+            if "error" in rec:
+                log(f"   FAILED: {n} strategies np {np_} batch {batch} {sched}: {rec['error'][-300:]}")
+            else:
+                log(f"   [{k + 1}/{repeat}] {n:6d} strategies np {np_} batch {batch:3d} {sched:7s}: "
+                    f"wall {rec['wall_s']:.2f} s (session {rec['counters']['total_seconds']:.2f} s), "
+                    f"load {rec['load'][0]:.1f}")
+    for c in pending:
+        r = summarise(samples[c])
+        r["load"] = median([x["load"][0] for x in samples[c] if x.get("load")])
+        results[c] = r
+    return [results[c] for c in cfgs]
 
 
 def measure(b, jobs, n, np_, batch, sched, repeat, tmp, portfolios, results):
-    key = (n, np_, batch, sched)
-    if key in results:
-        return results[key]
-    samples = []
-    for _ in range(repeat):
-        rec, pf = run_session(b, jobs.job(n), n, np_, batch, sched, tmp)
-        samples.append(rec)
-        if pf is not None:
-            portfolios.setdefault(n, set()).add(pf)
-        if "error" in rec:
-            log(f"   FAILED: {rec['error'][-300:]}")
-            break
-    r = summarise(samples)
-    r["load"] = loadavg()[0]
-    results[key] = r
-    if "total_seconds" in r:
-        log(f"   {n:6d} strategies np {np_} batch {batch:3d} {sched:7s}: wall {r['wall_s']:.2f} s "
-            f"(session {r['total_seconds']:.2f} s, {r['strategies_per_s']:.0f} strategies/s), load {r['load']:.1f}")
-    return r
+    return measure_all(b, jobs, [(n, np_, batch, sched)], repeat, tmp, portfolios, results)[0]
 
 
 def session_matrix(quick, smoke=False):
@@ -379,14 +414,17 @@ def scaling(b, jobs, quick, repeat, tmp, portfolios, results, cores, smoke=False
     strong_n = 100 if smoke else 1000 if quick else 10000
     weak_per_rank = 50 if smoke else 500 if quick else 2500
     batch = 10
+    # every sample of both tables interleaved (measure_all), then the tables
+    measure_all(b, jobs, [(strong_n, np_, batch, "dynamic") for np_ in (1, 2, 4)]
+                + [(weak_per_rank * np_, np_, batch, "dynamic", np_) for np_ in (1, 2, 4)],
+                repeat, tmp, portfolios, results)
     strong = []
     for np_ in (1, 2, 4):
         r = measure(b, jobs, strong_n, np_, batch, "dynamic", repeat, tmp, portfolios, results)
         strong.append(r)
     weak = []
     for np_ in (1, 2, 4):
-        r = measure(b, jobs, weak_per_rank * np_, np_, batch, "dynamic", repeat, tmp, portfolios, results)
-        weak.append(r)
+        weak.append(results[(weak_per_rank * np_, np_, batch, "dynamic", np_)])
 
     def table(rows, kind):
         out = []
@@ -430,7 +468,7 @@ def print_scaling(sc, cores):
               f"{100*r['efficiency_per_core_wall_s']:7.1f}% | {r['session_s']:9.2f} {r['speedup_session_s']:7.2f} "
               f"{100*r['efficiency_session_s']:5.1f}% {100*r['efficiency_per_core_session_s']:7.1f}%")
     w = sc["weak"]
-    print(f"\nWeak scaling: {w['strategies_per_rank']} strategies per rank, batch {w['batch_size']}, {w['scheduling']}"
+    print(f"\nWeak scaling: {w['strategies_per_rank']} strategies per rank (np copies of the first {w['strategies_per_rank']}), batch {w['batch_size']}, {w['scheduling']}"
           f" (efficiency = T(1) / T(np); per core: the same with the work of np ranks on min(np, {cores}) cores)")
     print(f"{'np':>3s} {'strat':>6s} {'wall s':>7s} {'eff':>6s} {'eff/core':>8s} | {'session s':>9s} {'eff':>6s} {'eff/core':>8s}")
     for r in w["rows"]:
@@ -675,8 +713,7 @@ def main():
             res["jobs"] = jobs.size_stats
         if "session" in sections:
             log("== session matrix")
-            rows = [measure(b, jobs, *cfg, repeat, tmp, portfolios, results)
-                    for cfg in session_matrix(quick, a.smoke)]
+            rows = measure_all(b, jobs, session_matrix(quick, a.smoke), repeat, tmp, portfolios, results)
             if quick and not a.smoke:  # the headline: 10,000 strategies in one session
                 rows.append(measure(b, jobs, 10000, 2, 10, "dynamic", 1, tmp, portfolios, results))
             res["session"] = {"rows": rows}
@@ -685,7 +722,7 @@ def main():
             res["scaling"] = scaling(b, jobs, quick, repeat, tmp, portfolios, results, os.cpu_count() or 1,
                                      a.smoke)
         if portfolios:
-            res["portfolios_identical"] = {str(n): len(p) == 1 for n, p in portfolios.items()}
+            res["portfolios_identical"] = {n: len(p) == 1 for n, p in portfolios.items()}
         if "backtest" in sections:
             res["backtest"] = backtest_section(b, quick, 1 if quick else repeat, tmp)
     finally:
