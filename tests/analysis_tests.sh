@@ -99,7 +99,7 @@ assert [s["file"] for s in j["strategies"]] == list(p["strategies"])
 for s in j["strategies"]:
     ps = p["strategies"][s["file"]]
     assert s["status"] == ps["status"] == "ok" and s["allocation"] == ps["allocation"]
-    assert s["last_bar_date"] == ps["last_bar_date"] and s["rank"] == 1
+    assert s["last_bar_date"] == ps["last_bar_date"] and s["rank"] in (0, 1)  # rank 0 evaluates too
 assert j["failures"] == []
 # batches against /batches/config, /batches/<id> and /metrics/batches
 cfg = f["batches/config"][()]
@@ -490,7 +490,7 @@ for pj in glob.glob(sys.argv[2] + "/*.portfolio.json"):
     row = wide.loc[p["as_of"]]
     assert {t: w for t, w in row.items() if w} == p["portfolio"], p["as_of"]
 b = many["batches"]
-assert len(b) == 4 * 4 and set(b[b.recorded]["rank"]) == {1}
+assert len(b) == 4 * 4 and set(b[b.recorded]["rank"]) <= {0, 1}  # rank 0 evaluates too (dynamic)
 assert (b[b.recorded]["end"] >= b[b.recorded]["start"]).all()
 print("ok")
 PY

@@ -61,7 +61,7 @@ case_resume_failed() {
         h5has "$h5" /history/run-1/batches/batch-2-of-10
     check "the first run's tables kept in /history/run-1" h5has "$h5" /history/run-1/metrics
     check "batch-2 accepted again" test "$(h5attr "$h5" batches/batch-2-of-10/status)" = ok
-    check "rank 1 did the resumed batch" test "$(h5attr "$h5" batches/batch-2-of-10/rank)" = 1
+    check "rank 0 or 1 did the resumed batch" grep -qx "[01]" <<<"$(h5attr "$h5" batches/batch-2-of-10/rank)"
     check "10 signals tables" test "$(h5dump -n "$h5" | grep -c '^ *dataset */batches/batch-[0-9]*-of-10/signals$')" = 10
     # events: appended, caused by the resume
     check "one SessionResumed" test "$(nevents "$events" SessionResumed)" = 1

@@ -16,6 +16,10 @@ MARKET=$SRC/tests/conformance/market
 CONF=$SRC/tests/conformance/strategies
 . "$SRC/tests/lib.sh" # environment, assertions, run, strip_session, write_job, gen_strategies...
 alc_workdir "$T"
+rankrow() { # rankrow H5 RANK -> rank,batches,strategies,eval_ms,bytes_sent,max_rss_kb
+    h5dump -d /metrics/ranks "$1" | tr -d ' \n' | grep -o "($2):{[^}]*}" | sed 's/.*{//; s/}//'
+}
+fge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; } # float a >= b
 
 case_determinism() {
     # 120 conformance strategies (c046 and c119 fail at 2025-12-31 by design),
@@ -90,6 +94,36 @@ case_hundred() {
     has "$portfolio" '"status": "COMPLETED"'
     # every event line carries the envelope
     check "event envelope" test "$(grep -c '"event_id":"evt-.*"schema_version":1,"timestamp":".*"session_id":"sess-.*"correlation_id":"corr-.*"causation_id":".*"payload":{' "$events")" = 22
+    # phase durations (docs/session.md) add up
+    local k
+    for k in job_seconds market_seconds setup_seconds dispatch_seconds snapshot_batches_seconds \
+        stop_seconds aggregate_seconds output_seconds total_seconds; do
+        check "counter $k" test -n "$(counter "$h5" $k)"
+    done
+    check "dispatch > 0" fge "$(counter "$h5" dispatch_seconds)" 0.000001
+    check "total >= setup + dispatch" fge "$(counter "$h5" total_seconds)" \
+        "$(awk -v a="$(counter "$h5" setup_seconds)" -v b="$(counter "$h5" dispatch_seconds)" 'BEGIN { print a + b }')"
+    check "dispatch >= snapshot_batches" fge "$(counter "$h5" dispatch_seconds)" "$(counter "$h5" snapshot_batches_seconds)"
+    check "setup >= job + market" fge "$(counter "$h5" setup_seconds)" \
+        "$(awk -v a="$(counter "$h5" job_seconds)" -v b="$(counter "$h5" market_seconds)" 'BEGIN { print a + b }')"
+    # per-rank peak memory, and rank 0 evaluates too in dynamic mode
+    local r row batches=0
+    for r in 0 1 2; do
+        row=$(rankrow "$h5" $r)
+        check "rank $r row" test -n "$row"
+        batches=$((batches + $(echo "$row" | cut -d, -f2)))
+        if [ "$(echo "$row" | cut -d, -f2)" -gt 0 ] || [ "$r" = 0 ]; then
+            check "rank $r peak memory reported" test "$(echo "$row" | cut -d, -f6)" -gt 1000
+        fi
+    done
+    check "the ranks did 10 batches" test "$batches" = 10
+    check "rank 0 evaluated batches (dynamic)" test "$(rankrow "$h5" 0 | cut -d, -f2)" -ge 1
+    strip_session "$portfolio" >dynamic.json
+    run 3 static job.json --scheduling static --out static
+    expect_rc 0 static
+    session_files static
+    check "static: rank 0 only coordinates" test "$(rankrow "$h5" 0 | cut -d, -f2)" = 0
+    check "static: same portfolio" cmp -s dynamic.json <(strip_session "$portfolio")
 }
 
 case_thousand() {

@@ -77,6 +77,8 @@ typedef struct alc_rank_metrics {
     int strategies;
     double eval_ms;         /* evaluation time reported by this rank */
     uint64_t bytes_sent;    /* bytes this rank sent (rank 0: to the workers) */
+    long max_rss_kb;        /* peak resident set (getrusage ru_maxrss, KiB): the highest value
+                               this rank reported with a result; rank 0: at the end */
 } alc_rank_metrics;
 
 typedef struct alc_metrics {
@@ -91,6 +93,15 @@ typedef struct alc_metrics {
     uint64_t bytes_sent;      /* all ranks */
     int n_ranks;
     alc_rank_metrics *ranks;  /* n_ranks entries, owned */
+    /* Phase durations on rank 0 (seconds, monotonic clock; docs/session.md). */
+    double job_seconds;       /* read and validate the job */
+    double market_seconds;    /* load the market */
+    double dispatch_seconds;  /* dispatch, evaluation and collection of every batch */
+    double snapshot_batches_seconds; /* part of dispatch: recording accepted batches */
+    double stop_seconds;      /* stopping the workers */
+    double aggregate_seconds; /* merge into the consolidated portfolio */
+    double run_start_mono;    /* start of alc_session_run */
+    double output_start_mono; /* start of the final outputs (events, portfolio, snapshot) */
 } alc_metrics;
 
 typedef struct alc_session {

@@ -54,6 +54,7 @@ typedef struct alc_partial {
     alc_signal *signals;   /* in strategy order */
     int n_portfolio;
     alc_weight *portfolio; /* per ticker sum over the batch, sorted by ticker */
+    long max_rss_kb;       /* peak resident set of the evaluating rank when the batch ended (KiB) */
 } alc_partial;
 
 void alc_partial_free(alc_partial *p);

@@ -1,6 +1,7 @@
 /* Rank 0 of a session: job, batches, dispatch, deadline, aggregation,
  * outputs.  Protocol and formats: docs/session.md. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,9 +55,30 @@ typedef struct wstate {
     int stopped;    /* STOP sent */
 } wstate;
 
+/* Rank 0's own evaluator in dynamic mode with workers: a thread that
+ * evaluates one batch at a time (alc_worker_run_batch, no MPI, no HDF5)
+ * while the main thread keeps polling, dispatching and recording, so that
+ * no worker ever waits for rank 0.  The mutex guards every field below th. */
+typedef struct self_eval {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    alc_worker *w;       /* owned; borrowed by the thread */
+    alc_day as_of;
+    int busy;            /* a batch is handed over and its result not taken yet */
+    int has_task;        /* main -> thread: d holds the batch */
+    int has_result;      /* thread -> main: st, p, e hold the outcome */
+    int quit;
+    alc_batch_desc d;
+    alc_status st;
+    alc_partial p;
+    alc_error e;
+} self_eval;
+
 typedef struct coord {
     MPI_Comm comm;
     alc_session *s;
+    self_eval *self;    /* rank 0 evaluates batches too (dynamic mode), or NULL */
     alc_snapshot *snap;
     alc_events *ev;
     wstate *w;
@@ -67,6 +89,7 @@ typedef struct coord {
     char cause[ALC_EVENT_ID_MAX]; /* causation of the dispatches ("" = the correlation id) */
     int fatal;          /* an output could not be written: end the session */
     alc_error fatal_err;
+    double t_job, t_market; /* monotonic times when the job, then the market, were loaded */
 } coord;
 
 static alc_status mpi_fail(alc_error *err, int rc, const char *what)
@@ -147,6 +170,8 @@ static void record_result(coord *c, int src, alc_partial *p, uint64_t bytes)
         alc_partial_free(p);
         return;
     }
+    if (p->max_rss_kb > s->metrics.ranks[src].max_rss_kb)
+        s->metrics.ranks[src].max_rss_kb = p->max_rss_kb;
     alc_batch_state *bs = &s->batches[p->batch_index];
     if (bs->state != ALC_BATCH_RUNNING || p->ticket != bs->ticket) {
         s->metrics.duplicates_ignored++;
@@ -201,7 +226,9 @@ static void record_result(coord *c, int src, alc_partial *p, uint64_t bytes)
     bs->received_wall = alc_now_wall();
     bs->bytes = bytes;
     s->completed++;
+    double t0 = alc_now_mono();
     check(c, alc_snapshot_write_batch(c->snap, s, bs->batch.index, &e), &e);
+    s->metrics.snapshot_batches_seconds += alc_now_mono() - t0;
 }
 
 /* ---- dispatch ---- */
@@ -423,7 +450,125 @@ static alc_status receive(coord *c, const MPI_Status *status, int late, alc_erro
     return ALC_OK;
 }
 
-/* Poll for results until every batch is accounted for or the deadline. */
+/* ---- rank 0's evaluator thread (dynamic mode) ---- */
+
+static void *self_main(void *arg)
+{
+    self_eval *se = arg;
+    pthread_mutex_lock(&se->mu);
+    for (;;) {
+        while (!se->has_task && !se->quit)
+            pthread_cond_wait(&se->cv, &se->mu);
+        if (se->quit)
+            break;
+        pthread_mutex_unlock(&se->mu);
+        alc_error e;
+        alc_error_clear(&e);
+        alc_partial p;
+        alc_status st = alc_worker_run_batch(se->w, &se->d, se->as_of, &p, &e);
+        pthread_mutex_lock(&se->mu);
+        se->st = st;
+        se->p = p;
+        se->e = e;
+        se->has_task = 0;
+        se->has_result = 1;
+    }
+    pthread_mutex_unlock(&se->mu);
+    return NULL;
+}
+
+static alc_status self_start(const alc_market *market, alc_day as_of, self_eval **out,
+                             alc_error *err)
+{
+    *out = NULL;
+    self_eval *se = calloc(1, sizeof *se);
+    if (!se)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    se->as_of = as_of;
+    alc_status st = alc_worker_new(market, NULL, 0, &se->w, err);
+    if (st != ALC_OK) {
+        free(se);
+        return st;
+    }
+    pthread_mutex_init(&se->mu, NULL);
+    pthread_cond_init(&se->cv, NULL);
+    if (pthread_create(&se->th, NULL, self_main, se) != 0) {
+        pthread_cond_destroy(&se->cv);
+        pthread_mutex_destroy(&se->mu);
+        alc_worker_free(se->w);
+        free(se);
+        return alc_fail(err, ALC_ERR_INTERNAL, "cannot start rank 0's evaluator thread");
+    }
+    *out = se;
+    return ALC_OK;
+}
+
+/* Stops the thread (after the batch it is evaluating, whose result is then
+ * dropped: the session is over) and frees everything. */
+static void self_stop(self_eval *se)
+{
+    if (!se)
+        return;
+    pthread_mutex_lock(&se->mu);
+    se->quit = 1;
+    pthread_cond_signal(&se->cv);
+    pthread_mutex_unlock(&se->mu);
+    pthread_join(se->th, NULL);
+    if (se->has_task || se->has_result)
+        alc_batch_desc_free(&se->d);
+    if (se->has_result && se->st == ALC_OK)
+        alc_partial_free(&se->p);
+    pthread_cond_destroy(&se->cv);
+    pthread_mutex_destroy(&se->mu);
+    alc_worker_free(se->w);
+    free(se);
+}
+
+/* Take the thread's result (recorded like a worker's), then hand it the
+ * next queued batch if there is room. */
+static void self_turn(coord *c)
+{
+    self_eval *se = c->self;
+    alc_session *s = c->s;
+    pthread_mutex_lock(&se->mu);
+    int done = se->has_result;
+    alc_status st = se->st;
+    alc_partial p = se->p;
+    alc_error e = se->e;
+    se->has_result = 0;
+    pthread_mutex_unlock(&se->mu);
+    if (done) {
+        alc_batch_desc_free(&se->d);
+        se->busy = 0;
+        c->inflight--;
+        if (st != ALC_OK)
+            set_fatal(c, &e);
+        else
+            record_result(c, 0, &p, 0);
+    }
+    if (se->busy || c->fatal || c->inflight >= s->max_parallel)
+        return;
+    int b = pick(c, 0);
+    if (b < 0)
+        return;
+    mark_dispatched(c, b, 0);
+    alc_batch_state *bs = &s->batches[b];
+    alc_error_clear(&e);
+    if (alc_batch_desc_make(s->job, &bs->batch, bs->attempts, bs->ticket, &se->d, &e) != ALC_OK) {
+        set_fatal(c, &e);
+        return;
+    }
+    se->busy = 1;
+    c->inflight++;
+    pthread_mutex_lock(&se->mu);
+    se->has_task = 1;
+    pthread_cond_signal(&se->cv);
+    pthread_mutex_unlock(&se->mu);
+}
+
+/* Poll for results until every batch is accounted for or the deadline.  In
+ * dynamic mode rank 0's evaluator thread (c->self) takes queued batches
+ * too, one at a time, counted in max_parallel_batches like any other. */
 static alc_status run_distributed(coord *c, int *timed_out, alc_error *err)
 {
     alc_session *s = c->s;
@@ -437,6 +582,11 @@ static alc_status run_distributed(coord *c, int *timed_out, alc_error *err)
         }
         if ((st = dispatch_idle(c, err)) != ALC_OK)
             break;
+        if (c->self) {
+            self_turn(c);
+            if (c->fatal || s->completed >= s->n_batches)
+                break;
+        }
         int flag = 0;
         MPI_Status status;
         int rc = MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c->comm, &flag, &status);
@@ -496,6 +646,28 @@ static int stop_workers(coord *c, double grace)
     }
 }
 
+/* Rank 0 evaluates batch b itself, through the workers' code. */
+static void eval_local(coord *c, alc_worker *w, int b)
+{
+    alc_session *s = c->s;
+    mark_dispatched(c, b, 0);
+    alc_batch_state *bs = &s->batches[b];
+    alc_batch_desc d;
+    alc_partial p;
+    alc_error e;
+    alc_error_clear(&e);
+    alc_status st = alc_batch_desc_make(s->job, &bs->batch, bs->attempts, bs->ticket, &d, &e);
+    if (st == ALC_OK) {
+        st = alc_worker_run_batch(w, &d, s->as_of, &p, &e);
+        alc_batch_desc_free(&d);
+    }
+    if (st != ALC_OK) {
+        set_fatal(c, &e);
+        return;
+    }
+    record_result(c, 0, &p, 0);
+}
+
 static void run_local(coord *c, alc_worker *w, int *timed_out)
 {
     alc_session *s = c->s;
@@ -507,22 +679,7 @@ static void run_local(coord *c, alc_worker *w, int *timed_out)
         int b = pick(c, 0);
         if (b < 0)
             return;
-        mark_dispatched(c, b, 0);
-        alc_batch_state *bs = &s->batches[b];
-        alc_batch_desc d;
-        alc_partial p;
-        alc_error e;
-        alc_error_clear(&e);
-        alc_status st = alc_batch_desc_make(s->job, &bs->batch, bs->attempts, bs->ticket, &d, &e);
-        if (st == ALC_OK) {
-            st = alc_worker_run_batch(w, &d, s->as_of, &p, &e);
-            alc_batch_desc_free(&d);
-        }
-        if (st != ALC_OK) {
-            set_fatal(c, &e);
-            return;
-        }
-        record_result(c, 0, &p, 0);
+        eval_local(c, w, b);
     }
 }
 
@@ -541,8 +698,8 @@ alc_status alc_session_alloc(const alc_job *job, int n_ranks, int batch_size,
     s->as_of = as_of;
     s->batch_size = batch_size;
     s->scheduling = scheduling;
-    int workers = n_ranks > 1 ? n_ranks - 1 : 1;
-    s->max_parallel = job->max_parallel_batches > 0 ? job->max_parallel_batches : workers;
+    /* default: one batch per evaluating rank (rank 0 evaluates too) */
+    s->max_parallel = job->max_parallel_batches > 0 ? job->max_parallel_batches : n_ranks;
     s->status = ALC_SESSION_PENDING;
     s->created_wall = s->started_wall = alc_now_wall();
     s->start_mono = alc_now_mono();
@@ -785,9 +942,11 @@ static alc_status prepare_new(coord *c, const alc_run_options *opt, int n_ranks,
     *job_out = job;
     if (st == ALC_OK)
         st = alc_job_hash_sources(job, err);
+    c->t_job = alc_now_mono();
     alc_market *market = NULL;
     if (st == ALC_OK)
         st = alc_market_load(job->market, &market, err);
+    c->t_market = alc_now_mono();
     *market_out = market;
     alc_day as_of = 0;
     if (st == ALC_OK) {
@@ -902,6 +1061,9 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
         int completed = 0;
         st = alc_resume_prepare(opt, n_ranks, &job, &market, &s, &completed, res->message,
                                 sizeof res->message, err);
+        /* a resume reads the snapshot, the job and the market in one step:
+         * job_seconds covers all three */
+        c.t_job = c.t_market = alc_now_mono();
         if (st == ALC_OK && completed) {
             res->nothing_to_do = 1;
             res->status = ALC_SESSION_COMPLETED;
@@ -926,6 +1088,9 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
     res->session = s;
     alc_day as_of = s->as_of;
     c.w = calloc((size_t)n_ranks, sizeof *c.w);
+    s->metrics.run_start_mono = t0;
+    s->metrics.job_seconds = c.t_job - t0;
+    s->metrics.market_seconds = c.t_market - c.t_job;
 
     /* 2. setup broadcast: workers load the market themselves */
     alc_setup_msg m = {1, s->id, s->correlation_id, job->market, as_of, (int)s->scheduling,
@@ -954,6 +1119,7 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
     int timed_out = 0;
     alc_error re;
     alc_error_clear(&re);
+    double t_dispatch = alc_now_mono();
     if (!m.go) {
         alc_fail(&re, ALC_ERR_NOMEM, "out of memory");
         set_fatal(&c, &re);
@@ -965,11 +1131,27 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
             run_local(&c, w, &timed_out);
         alc_worker_free(w);
     } else {
+        /* Rank 0 evaluates too in dynamic mode, except while a test injects
+         * a fault (ALC_FAULT, worker.c), which must land on a worker. */
+        const char *fault = getenv("ALC_FAULT");
+        if (s->scheduling == ALC_SCHED_DYNAMIC && !(fault && *fault) &&
+            self_start(market, as_of, &c.self, &re) != ALC_OK) {
+            alc_log(ALC_LOG_WARN, "rank 0 only coordinates: %s", re.msg);
+            c.self = NULL;
+            alc_error_clear(&re);
+        }
         if (run_distributed(&c, &timed_out, &re) != ALC_OK)
             set_fatal(&c, &re);
+        self_stop(c.self);
+        c.self = NULL;
+        s->metrics.dispatch_seconds = alc_now_mono() - t_dispatch;
+        double t_stop = alc_now_mono();
         res->abort_needed =
             stop_workers(&c, timed_out || c.fatal ? STOP_GRACE_AFTER_TIMEOUT : STOP_GRACE_SECONDS);
+        s->metrics.stop_seconds = alc_now_mono() - t_stop;
     }
+    if (n_ranks == 1 || !m.go)
+        s->metrics.dispatch_seconds = alc_now_mono() - t_dispatch;
     alc_market_free(market);
 
     /* 4. outcome */
@@ -991,16 +1173,20 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
         int failed = 0;
         for (int i = 0; i < s->n_batches; i++)
             failed += s->batches[i].state == ALC_BATCH_FAILED;
-        if (failed && s->job->on_strategy_failure != ALC_ON_FAILURE_SKIP)
+        if (failed && s->job->on_strategy_failure != ALC_ON_FAILURE_SKIP) {
             describe_failures(s, 0);
-        else
+        } else {
+            double t_agg = alc_now_mono();
             aggregate(&c);
+            s->metrics.aggregate_seconds = alc_now_mono() - t_agg;
+        }
     }
     s->finished_wall = alc_now_wall();
     s->metrics.session_seconds = alc_now_mono() - s->start_mono;
     /* What ended the run: the last partial result, else (a resume that
      * reused every batch) the resume itself. */
     const char *last = c.last_partial_event[0] ? c.last_partial_event : c.cause[0] ? c.cause : NULL;
+    s->metrics.output_start_mono = alc_now_mono();
     if (s->status == ALC_SESSION_COMPLETED) {
         char agg_id[ALC_EVENT_ID_MAX], deg_id[ALC_EVENT_ID_MAX];
         st = ALC_OK;

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 /* MPI tags of the session protocol (docs/session.md). */
@@ -28,6 +29,14 @@ static inline double alc_now_mono(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Peak resident set size of this process in KiB (getrusage ru_maxrss,
+ * which Linux reports in KiB); 0 when unavailable. */
+static inline long alc_peak_rss_kb(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? (long)ru.ru_maxrss : 0;
 }
 
 static inline void alc_sleep_us(long us)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,69 @@ static char *join_dir(const char *dir, const char *p)
     return dup_str(norm);
 }
 
+/* strategies[i] of the job: file, allocation, resolved path. */
+static alc_status parse_entry(alc_job *job, const cJSON *e, int i, alc_error *err)
+{
+    if (!cJSON_IsObject(e))
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                           "strategies[%d] must be an object {\"file\", \"allocation\"}", i);
+    const cJSON *file = NULL, *alloc = NULL;
+    for (const cJSON *k = e->child; k; k = k->next) {
+        if (!strcmp(k->string, "file"))
+            file = k;
+        else if (!strcmp(k->string, "allocation"))
+            alloc = k;
+        else
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                               "strategies[%d]: unknown key \"%s\"", i, k->string);
+    }
+    if (!cJSON_IsString(file))
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                           "strategies[%d]: \"file\" must be a string", i);
+    if (!cJSON_IsNumber(alloc) || !isfinite(alloc->valuedouble) || alloc->valuedouble <= 0.0 ||
+        alloc->valuedouble > 1.0)
+        return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                           "strategies[%d] (%s): \"allocation\" must be a number in (0, 1]", i,
+                           file->valuestring);
+    alc_job_strategy *s = &job->strategies[i];
+    job->n_strategies = i + 1;
+    s->allocation = alloc->valuedouble;
+    s->file = dup_str(file->valuestring);
+    if (!s->file)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    alc_status st = resolve_strategy(job, s->file, &s->path, err);
+    if (st != ALC_OK)
+        return st;
+    return ALC_OK;
+}
+
+/* The same file listed twice is an error: an open-addressing set of
+ * strategy indices keyed by resolved path (slots[cap], -1 = empty), so that
+ * a job of n strategies costs O(n), not n^2 / 2 path comparisons. */
+static uint64_t path_hash(const char *p)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+static alc_status check_unique(const alc_job *job, int i, int *slots, size_t cap, alc_error *err)
+{
+    const alc_job_strategy *s = &job->strategies[i];
+    for (size_t k = (size_t)path_hash(s->path) & (cap - 1);; k = (k + 1) & (cap - 1)) {
+        int j = slots[k];
+        if (j < 0) {
+            slots[k] = i;
+            return ALC_OK;
+        }
+        if (!strcmp(job->strategies[j].path, s->path))
+            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
+                               "strategies[%d] (%s) is the same file as strategies[%d] (%s)", i,
+                               s->file, j, job->strategies[j].file);
+    }
+}
+
 static alc_status parse_strategies(alc_job *job, const cJSON *arr, alc_error *err)
 {
     if (!cJSON_IsArray(arr))
@@ -247,46 +311,26 @@ static alc_status parse_strategies(alc_job *job, const cJSON *arr, alc_error *er
     job->strategies = calloc((size_t)n, sizeof *job->strategies);
     if (!job->strategies)
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    size_t cap = 16;
+    while (cap < 2 * (size_t)n)
+        cap *= 2;
+    int *slots = malloc(cap * sizeof *slots);
+    if (!slots)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    memset(slots, 0xff, cap * sizeof *slots); /* every slot -1 */
     double sum = 0.0;
     int i = 0;
     for (const cJSON *e = arr->child; e; e = e->next, i++) {
-        if (!cJSON_IsObject(e))
-            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
-                               "strategies[%d] must be an object {\"file\", \"allocation\"}", i);
-        const cJSON *file = NULL, *alloc = NULL;
-        for (const cJSON *k = e->child; k; k = k->next) {
-            if (!strcmp(k->string, "file"))
-                file = k;
-            else if (!strcmp(k->string, "allocation"))
-                alloc = k;
-            else
-                return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
-                                   "strategies[%d]: unknown key \"%s\"", i, k->string);
-        }
-        if (!cJSON_IsString(file))
-            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
-                               "strategies[%d]: \"file\" must be a string", i);
-        if (!cJSON_IsNumber(alloc) || !isfinite(alloc->valuedouble) || alloc->valuedouble <= 0.0 ||
-            alloc->valuedouble > 1.0)
-            return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
-                               "strategies[%d] (%s): \"allocation\" must be a number in (0, 1]", i,
-                               file->valuestring);
-        alc_job_strategy *s = &job->strategies[i];
-        job->n_strategies = i + 1;
-        s->allocation = alloc->valuedouble;
-        s->file = dup_str(file->valuestring);
-        if (!s->file)
-            return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-        alc_status st = resolve_strategy(job, s->file, &s->path, err);
-        if (st != ALC_OK)
+        alc_status st = parse_entry(job, e, i, err);
+        if (st == ALC_OK)
+            st = check_unique(job, i, slots, cap, err);
+        if (st != ALC_OK) {
+            free(slots);
             return st;
-        for (int j = 0; j < i; j++)
-            if (!strcmp(job->strategies[j].path, s->path))
-                return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
-                                   "strategies[%d] (%s) is the same file as strategies[%d] (%s)", i,
-                                   s->file, j, job->strategies[j].file);
-        sum += s->allocation;
+        }
+        sum += job->strategies[i].allocation;
     }
+    free(slots);
     if (!(fabs(sum - 1.0) <= ALC_JOB_ALLOCATION_TOLERANCE))
         return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
                            "strategy allocations sum to %.17g, not 1 (tolerance %g)", sum,

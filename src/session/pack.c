@@ -426,6 +426,8 @@ alc_status alc_pack_partial(const char *session_id, const alc_partial *p, alc_bu
         put_weights(out, s->w, s->n);
     }
     put_weights(out, p->portfolio, p->n_portfolio);
+    put_u32(out, p->max_rss_kb > 0 ? (p->max_rss_kb < (long)UINT32_MAX ? (uint32_t)p->max_rss_kb
+                                                                        : UINT32_MAX) : 0);
     return finish(out, at, err);
 }
 
@@ -477,6 +479,7 @@ alc_status alc_unpack_partial(const void *data, size_t len, char **session_id, a
         s->w = get_weights(&r, &s->n);
     }
     out->portfolio = get_weights(&r, &out->n_portfolio);
+    out->max_rss_kb = (long)get_u32(&r);
     if ((st = close_msg(&r, err)) != ALC_OK) {
         free(sid);
         alc_partial_free(out);

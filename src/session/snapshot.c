@@ -88,8 +88,20 @@ static int write_table(hid_t loc, const char *name, hid_t mem_type, size_t n, co
     hid_t sp = H5Screate_simple(1, dims, NULL);
     hid_t ds = sp >= 0 ? H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
     int rc = ds >= 0 ? 0 : -1;
-    if (rc == 0 && n > 0 && H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0)
+    /* A conversion buffer the size of the table: HDF5's default (1 MiB,
+     * allocated and cleared at every H5Dwrite) costs more than writing a
+     * small batch table. */
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    size_t elem = H5Tget_size(mem_type) + H5Tget_size(ftype);
+    if (dxpl >= 0 && H5Pset_buffer(dxpl, n * elem + 256, NULL, NULL) < 0) {
+        H5Pclose(dxpl);
+        dxpl = -1;
+    }
+    if (rc == 0 && n > 0 &&
+        H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, dxpl >= 0 ? dxpl : H5P_DEFAULT, rows) < 0)
         rc = -1;
+    if (dxpl >= 0)
+        H5Pclose(dxpl);
     if (ds >= 0)
         H5Dclose(ds);
     if (sp >= 0)
@@ -298,7 +310,20 @@ alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_err
     snap->file = snap->str = snap->batches = -1;
     snprintf(snap->final_path, sizeof snap->final_path, "%s", s->h5_path);
     snprintf(snap->partial_path, sizeof snap->partial_path, "%s.partial", s->h5_path);
-    snap->file = H5Fcreate(snap->partial_path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    /* File format of HDF5 1.8 and later: groups store their links in a
+     * fractal heap and a B-tree (instead of one local heap per group, which
+     * grows with every batch and is written out whole at every H5Fflush:
+     * quadratic in the number of batches). h5py, pandas and h5dump of any
+     * HDF5 >= 1.8 read it. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) < 0) {
+        H5Pclose(fapl);
+        fapl = -1;
+    }
+    snap->file = H5Fcreate(snap->partial_path, H5F_ACC_EXCL, H5P_DEFAULT,
+                           fapl >= 0 ? fapl : H5P_DEFAULT);
+    if (fapl >= 0)
+        H5Pclose(fapl);
     if (snap->file < 0) {
         alc_status st = h5fail(err, snap, "cannot create the snapshot file");
         free(snap);
@@ -482,6 +507,7 @@ typedef struct rank_row {
     int32_t strategies;
     double eval_ms;
     int64_t bytes_sent;
+    int64_t max_rss_kb;
 } rank_row;
 
 typedef struct batch_metric_row {
@@ -564,6 +590,11 @@ static int write_strategies(const alc_snapshot *snap, const alc_session *s)
 static int write_metrics(const alc_snapshot *snap, const alc_session *s)
 {
     const alc_metrics *m = &s->metrics;
+    /* The outputs written so far reach the file first, so that output_seconds
+     * covers them (only these metrics and the close remain after it). */
+    if (H5Fflush(snap->file, H5F_SCOPE_GLOBAL) < 0)
+        return -1;
+    double now = alc_now_mono();
     hid_t g = H5Gcreate2(snap->file, "metrics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         return -1;
@@ -584,6 +615,14 @@ static int write_metrics(const alc_snapshot *snap, const alc_session *s)
         {"session_seconds", m->session_seconds, "s"},
         {"evaluation_ms", eval_ms, "ms"},
         {"bytes_sent", (double)m->bytes_sent, "bytes"},
+        {"job_seconds", m->job_seconds, "s"},
+        {"market_seconds", m->market_seconds, "s"},
+        {"dispatch_seconds", m->dispatch_seconds, "s"},
+        {"snapshot_batches_seconds", m->snapshot_batches_seconds, "s"},
+        {"stop_seconds", m->stop_seconds, "s"},
+        {"aggregate_seconds", m->aggregate_seconds, "s"},
+        {"output_seconds", m->output_start_mono > 0 ? now - m->output_start_mono : 0.0, "s"},
+        {"total_seconds", m->run_start_mono > 0 ? now - m->run_start_mono : 0.0, "s"},
     };
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(counter_row));
     FIELD(t, counter_row, name, snap->str);
@@ -597,15 +636,20 @@ static int write_metrics(const alc_snapshot *snap, const alc_session *s)
     if (!rr || !br)
         rc = -1;
     if (rc == 0) {
-        for (int r = 0; r < m->n_ranks; r++)
+        for (int r = 0; r < m->n_ranks; r++) {
+            long rss = m->ranks[r].max_rss_kb;
+            if (r == 0 && alc_peak_rss_kb() > rss)
+                rss = alc_peak_rss_kb(); /* rank 0 writes this: its peak so far */
             rr[r] = (rank_row){r, m->ranks[r].batches, m->ranks[r].strategies, m->ranks[r].eval_ms,
-                               (int64_t)m->ranks[r].bytes_sent};
+                               (int64_t)m->ranks[r].bytes_sent, (int64_t)rss};
+        }
         t = H5Tcreate(H5T_COMPOUND, sizeof(rank_row));
         FIELD(t, rank_row, rank, H5T_NATIVE_INT32);
         FIELD(t, rank_row, batches, H5T_NATIVE_INT32);
         FIELD(t, rank_row, strategies, H5T_NATIVE_INT32);
         FIELD(t, rank_row, eval_ms, H5T_NATIVE_DOUBLE);
         FIELD(t, rank_row, bytes_sent, H5T_NATIVE_INT64);
+        FIELD(t, rank_row, max_rss_kb, H5T_NATIVE_INT64);
         rc |= write_table(g, "ranks", t, (size_t)m->n_ranks, rr);
         H5Tclose(t);
         for (int b = 0; b < s->n_batches; b++) {

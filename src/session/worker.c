@@ -364,6 +364,7 @@ alc_status alc_worker_run_batch(alc_worker *w, const alc_batch_desc *d, alc_day 
         return st;
     }
     out->end = alc_now_wall();
+    out->max_rss_kb = alc_peak_rss_kb();
     return ALC_OK;
 }
 
