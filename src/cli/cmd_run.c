@@ -171,7 +171,9 @@ int cli_session_main(alc_run_mode mode, const char *cmd, cli_usage_fn usage_fn, 
             abort_needed = 1;
             code = 4;
         }
-        code = aborted == 1 ? 2 : code;
+        /* A refused job (aborted == 1) is rank 0's to report, with exit 2:
+         * a worker exiting non-zero first would make srun --kill-on-bad-exit
+         * kill rank 0 before it says so (slurm/daily.sbatch). */
     }
     if (abort_needed) {
         /* A rank is stuck (e.g. a worker busy past the deadline): MPI_Finalize
