@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alchemiser/h5util.h"
 #include "session/internal.h"
 
 struct alc_snapshot {
@@ -300,16 +301,35 @@ static void close_handles(alc_snapshot *snap)
     snap->batches = snap->str = snap->file = -1;
 }
 
-alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_error *err)
+/* A snapshot of session s with no handles open yet (NULL when out of
+ * memory); HDF5's own error printing is switched off, as the snapshot
+ * reports HDF5 failures itself. */
+static alc_snapshot *snapshot_new(const alc_session *s)
 {
-    *out = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* we report HDF5 failures ourselves */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     alc_snapshot *snap = calloc(1, sizeof *snap);
     if (!snap)
-        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+        return NULL;
     snap->file = snap->str = snap->batches = -1;
     snprintf(snap->final_path, sizeof snap->final_path, "%s", s->h5_path);
     snprintf(snap->partial_path, sizeof snap->partial_path, "%s.partial", s->h5_path);
+    return snap;
+}
+
+/* Close the handles snap holds, free it, and pass st on. */
+static alc_status snapshot_discard(alc_snapshot *snap, alc_status st)
+{
+    close_handles(snap);
+    free(snap);
+    return st;
+}
+
+alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_error *err)
+{
+    *out = NULL;
+    alc_snapshot *snap = snapshot_new(s);
+    if (!snap)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
     /* File format of HDF5 1.8 and later: groups store their links in a
      * fractal heap and a B-tree (instead of one local heap per group, which
      * grows with every batch and is written out whole at every H5Fflush:
@@ -324,14 +344,10 @@ alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_err
                            fapl >= 0 ? fapl : H5P_DEFAULT);
     if (fapl >= 0)
         H5Pclose(fapl);
-    if (snap->file < 0) {
-        alc_status st = h5fail(err, snap, "cannot create the snapshot file");
-        free(snap);
-        return st;
-    }
-    snap->str = H5Tcopy(H5T_C_S1);
-    if (snap->str < 0 || H5Tset_size(snap->str, H5T_VARIABLE) < 0 ||
-        H5Tset_cset(snap->str, H5T_CSET_UTF8) < 0)
+    if (snap->file < 0)
+        return snapshot_discard(snap, h5fail(err, snap, "cannot create the snapshot file"));
+    snap->str = alc_h5_string_type();
+    if (snap->str < 0)
         goto fail;
     if (write_metadata(snap, s) != 0 || write_job(snap, s) != 0)
         goto fail;
@@ -342,11 +358,8 @@ alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_err
         goto fail;
     *out = snap;
     return ALC_OK;
-fail:;
-    alc_status st = h5fail(err, snap, "cannot write the session metadata");
-    close_handles(snap);
-    free(snap);
-    return st;
+fail:
+    return snapshot_discard(snap, h5fail(err, snap, "cannot write the session metadata"));
 }
 
 alc_status alc_snapshot_update(alc_snapshot *snap, const alc_session *s, alc_error *err)
@@ -866,22 +879,14 @@ static int delete_attr(hid_t obj, const char *name)
 alc_status alc_snapshot_reopen(const alc_session *s, alc_snapshot **out, alc_error *err)
 {
     *out = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    alc_snapshot *snap = calloc(1, sizeof *snap);
+    alc_snapshot *snap = snapshot_new(s);
     if (!snap)
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    snap->file = snap->str = snap->batches = -1;
-    snprintf(snap->final_path, sizeof snap->final_path, "%s", s->h5_path);
-    snprintf(snap->partial_path, sizeof snap->partial_path, "%s.partial", s->h5_path);
     snap->file = H5Fopen(snap->partial_path, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (snap->file < 0) {
-        alc_status st = h5fail(err, snap, "cannot reopen the snapshot for writing");
-        free(snap);
-        return st;
-    }
-    snap->str = H5Tcopy(H5T_C_S1);
-    if (snap->str < 0 || H5Tset_size(snap->str, H5T_VARIABLE) < 0 ||
-        H5Tset_cset(snap->str, H5T_CSET_UTF8) < 0)
+    if (snap->file < 0)
+        return snapshot_discard(snap, h5fail(err, snap, "cannot reopen the snapshot for writing"));
+    snap->str = alc_h5_string_type();
+    if (snap->str < 0)
         goto fail;
     snap->batches = H5Gopen2(snap->file, "batches", H5P_DEFAULT);
     if (snap->batches < 0)
@@ -932,16 +937,10 @@ alc_status alc_snapshot_reopen(const alc_session *s, alc_snapshot **out, alc_err
     if (rc)
         goto fail;
     alc_status st = alc_snapshot_update(snap, s, err);
-    if (st != ALC_OK) {
-        close_handles(snap);
-        free(snap);
-        return st;
-    }
+    if (st != ALC_OK)
+        return snapshot_discard(snap, st);
     *out = snap;
     return ALC_OK;
-fail:;
-    alc_status fs = h5fail(err, snap, "cannot prepare the snapshot for the resumed run");
-    close_handles(snap);
-    free(snap);
-    return fs;
+fail:
+    return snapshot_discard(snap, h5fail(err, snap, "cannot prepare the snapshot for the resumed run"));
 }
