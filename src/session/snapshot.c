@@ -27,43 +27,21 @@ static alc_status h5fail(alc_error *err, const alc_snapshot *snap, const char *w
 
 /* ---- attributes ---- */
 
-static int attr_write(hid_t obj, const char *name, hid_t type, const void *value)
-{
-    hid_t a;
-    htri_t ex = H5Aexists(obj, name);
-    if (ex < 0)
-        return -1;
-    if (ex > 0) {
-        a = H5Aopen(obj, name, H5P_DEFAULT);
-    } else {
-        hid_t sp = H5Screate(H5S_SCALAR);
-        if (sp < 0)
-            return -1;
-        a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-        H5Sclose(sp);
-    }
-    if (a < 0)
-        return -1;
-    herr_t rc = H5Awrite(a, type, value);
-    H5Aclose(a);
-    return rc < 0 ? -1 : 0;
-}
-
 static int attr_str(const alc_snapshot *snap, hid_t obj, const char *name, const char *v)
 {
     const char *p = v ? v : "";
-    return attr_write(obj, name, snap->str, &p);
+    return alc_h5_attr_write(obj, name, snap->str, &p);
 }
 
 static int attr_i64(hid_t obj, const char *name, long long v)
 {
     int64_t x = (int64_t)v;
-    return attr_write(obj, name, H5T_NATIVE_INT64, &x);
+    return alc_h5_attr_write(obj, name, H5T_NATIVE_INT64, &x);
 }
 
 static int attr_f64(hid_t obj, const char *name, double v)
 {
-    return attr_write(obj, name, H5T_NATIVE_DOUBLE, &v);
+    return alc_h5_attr_write(obj, name, H5T_NATIVE_DOUBLE, &v);
 }
 
 static int attr_time(const alc_snapshot *snap, hid_t obj, const char *name, double wall)
@@ -763,13 +741,20 @@ static void current_run(const alc_session *s, alc_run_record *r)
     snprintf(r->error, sizeof r->error, "%.511s", s->error);
 }
 
+/* The group `name` below parent, created when it is not there yet; -1 on an
+ * HDF5 failure. */
+static hid_t group_open_or_create(hid_t parent, const char *name)
+{
+    htri_t ex = H5Lexists(parent, name, H5P_DEFAULT);
+    return ex > 0    ? H5Gopen2(parent, name, H5P_DEFAULT)
+           : ex == 0 ? H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                     : -1;
+}
+
 /* /history/runs: every earlier run (s->history), then the current one. */
 static int write_history(const alc_snapshot *snap, const alc_session *s)
 {
-    hid_t f = snap->file;
-    htri_t ex = H5Lexists(f, "history", H5P_DEFAULT);
-    hid_t g = ex > 0 ? H5Gopen2(f, "history", H5P_DEFAULT)
-                     : ex == 0 ? H5Gcreate2(f, "history", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    hid_t g = group_open_or_create(snap->file, "history");
     if (g < 0)
         return -1;
     if (H5Lexists(g, "runs", H5P_DEFAULT) > 0 && H5Ldelete(g, "runs", H5P_DEFAULT) < 0) {
@@ -893,17 +878,12 @@ alc_status alc_snapshot_reopen(const alc_session *s, alc_snapshot **out, alc_err
         goto fail;
     hid_t f = snap->file;
     /* What the previous run left that this one replaces goes to its history. */
-    htri_t ex = H5Lexists(f, "history", H5P_DEFAULT);
-    hid_t hist = ex > 0 ? H5Gopen2(f, "history", H5P_DEFAULT)
-                        : ex == 0 ? H5Gcreate2(f, "history", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
-                                  : -1;
+    hid_t hist = group_open_or_create(f, "history");
     if (hist < 0)
         goto fail;
     char name[32];
     snprintf(name, sizeof name, "run-%d", s->resume_count);
-    hid_t prev = H5Lexists(hist, name, H5P_DEFAULT) > 0
-                     ? H5Gopen2(hist, name, H5P_DEFAULT)
-                     : H5Gcreate2(hist, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t prev = group_open_or_create(hist, name);
     H5Gclose(hist);
     if (prev < 0)
         goto fail;
