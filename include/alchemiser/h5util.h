@@ -25,7 +25,10 @@ hid_t alc_h5_string_type(void);
 
 /* ---- writing ---- */
 
-/* Scalar attributes, created or overwritten. */
+/* Scalar attributes, created or overwritten.  alc_h5_attr_write writes
+ * one value of any type (`value` points to it; an existing attribute keeps
+ * its type, HDF5 converting on write). */
+int alc_h5_attr_write(hid_t obj, const char *name, hid_t type, const void *value);
 int alc_h5_attr_str(hid_t obj, const char *name, const char *value);
 int alc_h5_attr_i64(hid_t obj, const char *name, long long value);
 int alc_h5_attr_f64(hid_t obj, const char *name, double value);

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include "alchemiser/engine.h"
+#include "alchemiser/file.h"
 #include "dsl/ast.h"
 
 #define MAX_SOURCE_BYTES (10u * 1024u * 1024u)
@@ -946,40 +947,15 @@ alc_status alc_program_parse(const char *path, const char *text, size_t len,
 alc_status alc_program_load(const char *path, alc_program **out, alc_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "cannot open strategy file: %s", strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 65536;
-            if (cap > MAX_SOURCE_BYTES + 65536u) {
-                fclose(f);
-                free(buf);
-                return alc_fail_at(err, ALC_ERR_LIMIT, path, 0, 0,
-                                   "strategy file is larger than the 10 MiB limit");
-            }
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                fclose(f);
-                free(buf);
-                return alc_fail(err, ALC_ERR_NOMEM, "out of memory reading %s", path);
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int read_error = ferror(f);
-    fclose(f);
-    if (read_error) {
-        free(buf);
-        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "read error");
-    }
-    alc_status st = alc_program_parse(path, buf ? buf : "", len, out, err);
+    char *buf;
+    size_t len;
+    alc_status st = alc_read_file(path, MAX_SOURCE_BYTES, "strategy file", &buf, &len, err);
+    if (st == ALC_ERR_LIMIT)
+        return alc_fail_at(err, ALC_ERR_LIMIT, path, 0, 0,
+                           "strategy file is larger than the 10 MiB limit");
+    if (st != ALC_OK)
+        return st;
+    st = alc_program_parse(path, buf, len, out, err);
     free(buf);
     return st;
 }

@@ -22,6 +22,7 @@
  * arrays it allocates (release with alc_series_free).  The loaders return
  * a heap alc_market the caller releases with alc_market_free. */
 #include "market/internal.h"
+#include "alchemiser/file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -389,7 +390,9 @@ alc_status alc_market_load_csv_dir(const char *dir, alc_market **out, alc_error 
     for (int i = 0; i < n; i++) {
         char *text;
         size_t len;
-        st = alc_read_file(ents[i].path, &text, &len, err);
+        st = alc_read_file(ents[i].path, (size_t)1 << 31, NULL, &text, &len, err);
+        if (st == ALC_ERR_LIMIT)
+            st = alc_fail_at(err, ALC_ERR_LIMIT, ents[i].path, 0, 0, "file larger than 2 GiB");
         if (st != ALC_OK)
             goto done;
         st = alc_series_parse_csv(ents[i].path, ents[i].ticker, text, len, &m->series[i], err);

@@ -35,10 +35,6 @@ const char *alc_bar_value_problem(double v, char kind);
 alc_status alc_series_validate(const alc_series *s, const char *file, const char *what,
                                alc_error *err);
 
-/* Read a whole file into a malloc'd buffer (NUL-terminated; *len excludes
- * the NUL).  Caller frees *buf.  ALC_ERR_IO names the path. */
-alc_status alc_read_file(const char *path, char **buf, size_t *len, alc_error *err);
-
 /* 1 if the file at path starts with the HDF5 signature (at offset 0 or at
  * a user-block offset 512, 1024, 2048, ...), 0 if not, -1 if unreadable. */
 int alc_file_is_hdf5(const char *path);

@@ -155,53 +155,6 @@ alc_status alc_series_validate(const alc_series *s, const char *file, const char
     return ALC_OK;
 }
 
-alc_status alc_read_file(const char *path, char **buf, size_t *len, alc_error *err)
-{
-    *buf = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    if (!b) {
-        fclose(f);
-        return alc_fail_at(err, ALC_ERR_NOMEM, path, 0, 0, "out of memory");
-    }
-    for (;;) {
-        if (cap - n < 2) {
-            if (cap > ((size_t)1 << 31)) {
-                free(b);
-                fclose(f);
-                return alc_fail_at(err, ALC_ERR_LIMIT, path, 0, 0, "file larger than 2 GiB");
-            }
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                fclose(f);
-                return alc_fail_at(err, ALC_ERR_NOMEM, path, 0, 0, "out of memory");
-            }
-            b = nb;
-            cap *= 2;
-        }
-        size_t got = fread(b + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(f);
-    int e = errno;
-    fclose(f);
-    if (bad) {
-        free(b);
-        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "read error: %s", strerror(e));
-    }
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    return ALC_OK;
-}
-
 int alc_file_is_hdf5(const char *path)
 {
     static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alchemiser/file.h"
 #include "alchemiser/sha256.h"
 
 #ifndef PATH_MAX
@@ -564,41 +565,12 @@ alc_status alc_job_load(const char *path, const char *strategies_dir, alc_job **
                         alc_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "cannot open job file: %s", strerror(errno));
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    alc_status st = ALC_OK;
-    while (buf) {
-        if (len == cap) {
-            if (cap > ALC_JOB_MAX_BYTES) {
-                st = alc_fail_at(err, ALC_ERR_LIMIT, path, 0, 0, "job file larger than %u bytes",
-                                 ALC_JOB_MAX_BYTES);
-                break;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f))
-                st = alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "read error");
-            break;
-        }
-    }
-    fclose(f);
-    if (!buf)
-        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    if (st == ALC_OK)
-        st = alc_job_parse(path, buf, len, strategies_dir, out, err);
+    char *buf;
+    size_t len;
+    alc_status st = alc_read_file(path, ALC_JOB_MAX_BYTES, "job file", &buf, &len, err);
+    if (st != ALC_OK)
+        return st;
+    st = alc_job_parse(path, buf, len, strategies_dir, out, err);
     free(buf);
     return st;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alchemiser/h5util.h"
 #include "session/internal.h"
 
 struct alc_snapshot {
@@ -26,43 +27,21 @@ static alc_status h5fail(alc_error *err, const alc_snapshot *snap, const char *w
 
 /* ---- attributes ---- */
 
-static int attr_write(hid_t obj, const char *name, hid_t type, const void *value)
-{
-    hid_t a;
-    htri_t ex = H5Aexists(obj, name);
-    if (ex < 0)
-        return -1;
-    if (ex > 0) {
-        a = H5Aopen(obj, name, H5P_DEFAULT);
-    } else {
-        hid_t sp = H5Screate(H5S_SCALAR);
-        if (sp < 0)
-            return -1;
-        a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-        H5Sclose(sp);
-    }
-    if (a < 0)
-        return -1;
-    herr_t rc = H5Awrite(a, type, value);
-    H5Aclose(a);
-    return rc < 0 ? -1 : 0;
-}
-
 static int attr_str(const alc_snapshot *snap, hid_t obj, const char *name, const char *v)
 {
     const char *p = v ? v : "";
-    return attr_write(obj, name, snap->str, &p);
+    return alc_h5_attr_write(obj, name, snap->str, &p);
 }
 
 static int attr_i64(hid_t obj, const char *name, long long v)
 {
     int64_t x = (int64_t)v;
-    return attr_write(obj, name, H5T_NATIVE_INT64, &x);
+    return alc_h5_attr_write(obj, name, H5T_NATIVE_INT64, &x);
 }
 
 static int attr_f64(hid_t obj, const char *name, double v)
 {
-    return attr_write(obj, name, H5T_NATIVE_DOUBLE, &v);
+    return alc_h5_attr_write(obj, name, H5T_NATIVE_DOUBLE, &v);
 }
 
 static int attr_time(const alc_snapshot *snap, hid_t obj, const char *name, double wall)
@@ -300,16 +279,35 @@ static void close_handles(alc_snapshot *snap)
     snap->batches = snap->str = snap->file = -1;
 }
 
-alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_error *err)
+/* A snapshot of session s with no handles open yet (NULL when out of
+ * memory); HDF5's own error printing is switched off, as the snapshot
+ * reports HDF5 failures itself. */
+static alc_snapshot *snapshot_new(const alc_session *s)
 {
-    *out = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* we report HDF5 failures ourselves */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     alc_snapshot *snap = calloc(1, sizeof *snap);
     if (!snap)
-        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+        return NULL;
     snap->file = snap->str = snap->batches = -1;
     snprintf(snap->final_path, sizeof snap->final_path, "%s", s->h5_path);
     snprintf(snap->partial_path, sizeof snap->partial_path, "%s.partial", s->h5_path);
+    return snap;
+}
+
+/* Close the handles snap holds, free it, and pass st on. */
+static alc_status snapshot_discard(alc_snapshot *snap, alc_status st)
+{
+    close_handles(snap);
+    free(snap);
+    return st;
+}
+
+alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_error *err)
+{
+    *out = NULL;
+    alc_snapshot *snap = snapshot_new(s);
+    if (!snap)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
     /* File format of HDF5 1.8 and later: groups store their links in a
      * fractal heap and a B-tree (instead of one local heap per group, which
      * grows with every batch and is written out whole at every H5Fflush:
@@ -324,14 +322,10 @@ alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_err
                            fapl >= 0 ? fapl : H5P_DEFAULT);
     if (fapl >= 0)
         H5Pclose(fapl);
-    if (snap->file < 0) {
-        alc_status st = h5fail(err, snap, "cannot create the snapshot file");
-        free(snap);
-        return st;
-    }
-    snap->str = H5Tcopy(H5T_C_S1);
-    if (snap->str < 0 || H5Tset_size(snap->str, H5T_VARIABLE) < 0 ||
-        H5Tset_cset(snap->str, H5T_CSET_UTF8) < 0)
+    if (snap->file < 0)
+        return snapshot_discard(snap, h5fail(err, snap, "cannot create the snapshot file"));
+    snap->str = alc_h5_string_type();
+    if (snap->str < 0)
         goto fail;
     if (write_metadata(snap, s) != 0 || write_job(snap, s) != 0)
         goto fail;
@@ -342,11 +336,8 @@ alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_err
         goto fail;
     *out = snap;
     return ALC_OK;
-fail:;
-    alc_status st = h5fail(err, snap, "cannot write the session metadata");
-    close_handles(snap);
-    free(snap);
-    return st;
+fail:
+    return snapshot_discard(snap, h5fail(err, snap, "cannot write the session metadata"));
 }
 
 alc_status alc_snapshot_update(alc_snapshot *snap, const alc_session *s, alc_error *err)
@@ -750,13 +741,20 @@ static void current_run(const alc_session *s, alc_run_record *r)
     snprintf(r->error, sizeof r->error, "%.511s", s->error);
 }
 
+/* The group `name` below parent, created when it is not there yet; -1 on an
+ * HDF5 failure. */
+static hid_t group_open_or_create(hid_t parent, const char *name)
+{
+    htri_t ex = H5Lexists(parent, name, H5P_DEFAULT);
+    return ex > 0    ? H5Gopen2(parent, name, H5P_DEFAULT)
+           : ex == 0 ? H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                     : -1;
+}
+
 /* /history/runs: every earlier run (s->history), then the current one. */
 static int write_history(const alc_snapshot *snap, const alc_session *s)
 {
-    hid_t f = snap->file;
-    htri_t ex = H5Lexists(f, "history", H5P_DEFAULT);
-    hid_t g = ex > 0 ? H5Gopen2(f, "history", H5P_DEFAULT)
-                     : ex == 0 ? H5Gcreate2(f, "history", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    hid_t g = group_open_or_create(snap->file, "history");
     if (g < 0)
         return -1;
     if (H5Lexists(g, "runs", H5P_DEFAULT) > 0 && H5Ldelete(g, "runs", H5P_DEFAULT) < 0) {
@@ -866,39 +864,26 @@ static int delete_attr(hid_t obj, const char *name)
 alc_status alc_snapshot_reopen(const alc_session *s, alc_snapshot **out, alc_error *err)
 {
     *out = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    alc_snapshot *snap = calloc(1, sizeof *snap);
+    alc_snapshot *snap = snapshot_new(s);
     if (!snap)
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    snap->file = snap->str = snap->batches = -1;
-    snprintf(snap->final_path, sizeof snap->final_path, "%s", s->h5_path);
-    snprintf(snap->partial_path, sizeof snap->partial_path, "%s.partial", s->h5_path);
     snap->file = H5Fopen(snap->partial_path, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (snap->file < 0) {
-        alc_status st = h5fail(err, snap, "cannot reopen the snapshot for writing");
-        free(snap);
-        return st;
-    }
-    snap->str = H5Tcopy(H5T_C_S1);
-    if (snap->str < 0 || H5Tset_size(snap->str, H5T_VARIABLE) < 0 ||
-        H5Tset_cset(snap->str, H5T_CSET_UTF8) < 0)
+    if (snap->file < 0)
+        return snapshot_discard(snap, h5fail(err, snap, "cannot reopen the snapshot for writing"));
+    snap->str = alc_h5_string_type();
+    if (snap->str < 0)
         goto fail;
     snap->batches = H5Gopen2(snap->file, "batches", H5P_DEFAULT);
     if (snap->batches < 0)
         goto fail;
     hid_t f = snap->file;
     /* What the previous run left that this one replaces goes to its history. */
-    htri_t ex = H5Lexists(f, "history", H5P_DEFAULT);
-    hid_t hist = ex > 0 ? H5Gopen2(f, "history", H5P_DEFAULT)
-                        : ex == 0 ? H5Gcreate2(f, "history", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
-                                  : -1;
+    hid_t hist = group_open_or_create(f, "history");
     if (hist < 0)
         goto fail;
     char name[32];
     snprintf(name, sizeof name, "run-%d", s->resume_count);
-    hid_t prev = H5Lexists(hist, name, H5P_DEFAULT) > 0
-                     ? H5Gopen2(hist, name, H5P_DEFAULT)
-                     : H5Gcreate2(hist, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t prev = group_open_or_create(hist, name);
     H5Gclose(hist);
     if (prev < 0)
         goto fail;
@@ -932,16 +917,10 @@ alc_status alc_snapshot_reopen(const alc_session *s, alc_snapshot **out, alc_err
     if (rc)
         goto fail;
     alc_status st = alc_snapshot_update(snap, s, err);
-    if (st != ALC_OK) {
-        close_handles(snap);
-        free(snap);
-        return st;
-    }
+    if (st != ALC_OK)
+        return snapshot_discard(snap, st);
     *out = snap;
     return ALC_OK;
-fail:;
-    alc_status fs = h5fail(err, snap, "cannot prepare the snapshot for the resumed run");
-    close_handles(snap);
-    free(snap);
-    return fs;
+fail:
+    return snapshot_discard(snap, h5fail(err, snap, "cannot prepare the snapshot for the resumed run"));
 }

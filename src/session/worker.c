@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alchemiser/file.h"
 #include "alchemiser/log.h"
 #include "alchemiser/pack.h"
 #include "session/internal.h"
@@ -148,47 +149,10 @@ void alc_worker_free(alc_worker *w)
 
 static alc_status read_file(const char *path, char **text, size_t *len, alc_error *err)
 {
-    *text = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    size_t cap = 8192, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        if (n == cap) {
-            if (cap > STRATEGY_MAX_BYTES)
-                break;
-            char *nb = realloc(buf, cap * 2 + 1);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf)
-        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    if (bad) {
-        free(buf);
-        return alc_fail_at(err, ALC_ERR_IO, path, 0, 0, "read error");
-    }
-    if (n > STRATEGY_MAX_BYTES) {
-        free(buf);
+    alc_status st = alc_read_file(path, STRATEGY_MAX_BYTES, NULL, text, len, err);
+    if (st == ALC_ERR_LIMIT)
         return alc_fail_at(err, ALC_ERR_LIMIT, path, 0, 0, "strategy file larger than 10 MiB");
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
-    return ALC_OK;
+    return st;
 }
 
 alc_day alc_worker_freshness(const alc_market *m, const char *text, size_t len, alc_day as_of)

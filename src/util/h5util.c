@@ -15,7 +15,7 @@ hid_t alc_h5_string_type(void)
     return t;
 }
 
-static int attr_write(hid_t obj, const char *name, hid_t type, const void *value)
+int alc_h5_attr_write(hid_t obj, const char *name, hid_t type, const void *value)
 {
     hid_t a;
     htri_t exists = H5Aexists(obj, name);
@@ -43,7 +43,7 @@ int alc_h5_attr_str(hid_t obj, const char *name, const char *value)
     if (t < 0)
         return -1;
     const char *p = value ? value : "";
-    int rc = attr_write(obj, name, t, &p);
+    int rc = alc_h5_attr_write(obj, name, t, &p);
     H5Tclose(t);
     return rc;
 }
@@ -51,12 +51,12 @@ int alc_h5_attr_str(hid_t obj, const char *name, const char *value)
 int alc_h5_attr_i64(hid_t obj, const char *name, long long value)
 {
     long long v = value;
-    return attr_write(obj, name, H5T_NATIVE_LLONG, &v);
+    return alc_h5_attr_write(obj, name, H5T_NATIVE_LLONG, &v);
 }
 
 int alc_h5_attr_f64(hid_t obj, const char *name, double value)
 {
-    return attr_write(obj, name, H5T_NATIVE_DOUBLE, &value);
+    return alc_h5_attr_write(obj, name, H5T_NATIVE_DOUBLE, &value);
 }
 
 int alc_h5_write_table(hid_t loc, const char *name, hid_t type, size_t n, const void *data)

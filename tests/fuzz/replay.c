@@ -9,36 +9,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alchemiser/file.h"
 #include "fuzz_common.h"
 
 static int run_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        return -1;
-    }
-    size_t cap = 1 << 16, len = 0;
-    unsigned char *buf = malloc(cap);
-    while (buf) {
-        if (len == cap) {
-            unsigned char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        if (got == 0)
-            break;
-        len += got;
-    }
-    fclose(f);
-    if (!buf) {
-        fprintf(stderr, "out of memory reading %s\n", path);
+    char *buf;
+    size_t len;
+    alc_error err;
+    if (alc_read_file(path, (size_t)1 << 30, NULL, &buf, &len, &err) != ALC_OK) {
+        char msg[2048];
+        alc_error_format(&err, msg, sizeof msg);
+        fprintf(stderr, "%s\n", msg);
         return -1;
     }
     /* an exact-size copy, so that ASan sees any read past the end */
