@@ -83,9 +83,10 @@ alc_day alc_worker_freshness(const alc_market *m, const char *text, size_t len, 
 
 /* Rank > 0 of a session: receive the session setup, load the market, then
  * evaluate batches until told to stop (protocol in docs/session.md).
- * Returns ALC_OK after a normal stop or an aborted setup: *aborted = 1 when
- * rank 0 refused the session, 2 when it had nothing to do (a resume of a
- * COMPLETED session). */
-alc_status alc_worker_serve(MPI_Comm comm, int *aborted, alc_error *err);
+ * Returns ALC_OK after a normal stop, and also when rank 0 started no
+ * session (a refused job, or a resume of a COMPLETED session): rank 0 alone
+ * reports the status, so that a worker exiting non-zero first cannot make
+ * srun --kill-on-bad-exit kill rank 0 before it says why (slurm/daily.sbatch). */
+alc_status alc_worker_serve(MPI_Comm comm, alc_error *err);
 
 #endif

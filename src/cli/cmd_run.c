@@ -162,8 +162,7 @@ int cli_session_main(alc_run_mode mode, const char *cmd, cli_usage_fn usage_fn, 
         alc_session_free(res.session);
         alc_job_free(res.job);
     } else {
-        int aborted = 0;
-        if (alc_worker_serve(MPI_COMM_WORLD, &aborted, &err) != ALC_OK) {
+        if (alc_worker_serve(MPI_COMM_WORLD, &err) != ALC_OK) {
             char msg[1800];
             alc_error_format(&err, msg, sizeof msg);
             alc_log(ALC_LOG_ERROR, "%s: %s", alc_status_name(err.code), msg);
@@ -171,9 +170,6 @@ int cli_session_main(alc_run_mode mode, const char *cmd, cli_usage_fn usage_fn, 
             abort_needed = 1;
             code = 4;
         }
-        /* A refused job (aborted == 1) is rank 0's to report, with exit 2:
-         * a worker exiting non-zero first would make srun --kill-on-bad-exit
-         * kill rank 0 before it says so (slurm/daily.sbatch). */
     }
     if (abort_needed) {
         /* A rank is stuck (e.g. a worker busy past the deadline): MPI_Finalize

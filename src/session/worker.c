@@ -461,9 +461,8 @@ static alc_status serve_batch(MPI_Comm comm, alc_worker *w, const alc_setup_msg 
     return st;
 }
 
-alc_status alc_worker_serve(MPI_Comm comm, int *aborted, alc_error *err)
+alc_status alc_worker_serve(MPI_Comm comm, alc_error *err)
 {
-    *aborted = 0;
     int rank = 0;
     MPI_Comm_rank(comm, &rank);
 
@@ -487,7 +486,6 @@ alc_status alc_worker_serve(MPI_Comm comm, int *aborted, alc_error *err)
         return st;
     if (!setup.go) {
         alc_log(ALC_LOG_DEBUG, "no session from rank 0: %s", setup.error[0] ? setup.error : "nothing to do");
-        *aborted = setup.error[0] ? 1 : 2;
         alc_setup_msg_free(&setup);
         return ALC_OK;
     }
