@@ -63,16 +63,17 @@ mpi() {
 }
 # Open MPI 4.1.4 / PMIx 4.2.2 (Debian 12): after an MPI_Abort, mpiexec itself
 # now and then segfaults in PMIx_server_finalize while tearing down (exit 139),
-# after every rank has gone.  Our program has said its status by then: the
-# abort's error code, printed by mpiexec.  Only that signature is mapped back
-# to the abort's code, loudly; any other crash or status stays what it was.
+# sometimes before it has printed its own MPI_ABORT message.  Rank 0 has said
+# its status by then, in its own log line before the abort ("aborting the MPI
+# job so that mpirun exits (status N)", src/cli/cmd_run.c).  Only that
+# signature is mapped back to N, loudly; any other crash or status stays.
 mpiexec_abort_crash() {
     [ "$rc" -eq 139 ] || return 0
     grep -q 'PMIx_server_finalize' "$1" || return 0
     local code
-    code=$(tr '\n' ' ' <"$1" | sed -n 's/.*MPI_ABORT was invoked on rank 0 in communicator MPI_COMM_WORLD *with errorcode \([0-9]*\)\..*/\1/p')
+    code=$(sed -n 's/^\[alc r0 WARN\] aborting the MPI job so that mpirun exits (status \([0-9]*\))$/\1/p' "$1" | tail -1)
     [ -n "$code" ] || return 0
-    echo "NOTE: mpiexec crashed in PMIx_server_finalize after MPI_Abort($code) (Open MPI bug); taking status $code" >&2
+    echo "NOTE: mpiexec crashed in PMIx_server_finalize after rank 0's MPI_Abort($code) (Open MPI bug); taking status $code" >&2
     rc=$code
 }
 # fault NP PREFIX SPEC COMMAND ARGS... : the same with a fault injected (ALC_FAULT=SPEC, worker.c)
