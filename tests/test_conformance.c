@@ -156,11 +156,84 @@ static void test_repeatable(void)
     alc_market_free(m);
 }
 
+/* Same status and bit-identical weights. */
+static int same_result(alc_status sa, const alc_allocation *a, alc_status sb, const alc_allocation *b)
+{
+    if (sa != sb || a->n != b->n)
+        return 0;
+    for (int i = 0; i < a->n; i++)
+        if (strcmp(a->w[i].ticker, b->w[i].ticker) != 0 || a->w[i].weight != b->w[i].weight)
+            return 0;
+    return 1;
+}
+
+/* The engine keeps context-free group bodies' values across evaluations
+ * (SPEC 7.6 re-evaluates them at the same past days for every as-of date).
+ * One warm engine evaluating every strategy at runs of consecutive days,
+ * forwards, backwards and repeated, must give exactly what a fresh engine
+ * gives for each evaluation alone; and the cache must actually be used. */
+static void test_warm_equals_fresh(void)
+{
+    alc_error err;
+    alc_market *m = NULL;
+    CU_ASSERT_FATAL(alc_market_load_csv_dir(SUITE "/market", &m, &err) == ALC_OK);
+    alc_engine *warm = NULL;
+    CU_ASSERT_FATAL(alc_engine_new(m, &warm, &err) == ALC_OK);
+    alc_day days[16];
+    int nd = 0;
+    alc_day end;
+    alc_parse_date("2023-03-31", 10, &end);
+    for (alc_day d = end - 13; d <= end; d++) /* 10 weekdays, oldest first */
+        if (alc_weekday(d) < 5)
+            days[nd++] = d;
+    alc_parse_date("2020-03-16", 10, &end);
+    for (alc_day d = end; nd < 15; d--) /* 5 weekdays, newest first */
+        if (alc_weekday(d) < 5)
+            days[nd++] = d;
+    days[nd++] = days[3];
+    int cases = 0, same = 0;
+    for (int s = 0; s < 160; s++) {
+        char path[512];
+        snprintf(path, sizeof path, SUITE "/strategies/c%03d.clj", s);
+        alc_program *prog = NULL;
+        CU_ASSERT_FATAL(alc_program_load(path, &prog, &err) == ALC_OK);
+        for (int k = 0; k < nd; k++) {
+            alc_engine *fresh = NULL;
+            CU_ASSERT_FATAL(alc_engine_new(m, &fresh, &err) == ALC_OK);
+            alc_allocation a = {0}, b = {0};
+            alc_error ea, eb;
+            alc_status sa = alc_engine_eval(warm, prog, days[k], &a, &ea);
+            alc_status sb = alc_engine_eval(fresh, prog, days[k], &b, &eb);
+            int ok = same_result(sa, &a, sb, &b);
+            if (!ok) {
+                char ds[11];
+                alc_format_date(days[k], ds);
+                printf("\n  c%03d.clj @ %s: warm engine differs from a fresh one", s, ds);
+            }
+            same += ok;
+            cases++;
+            alc_allocation_free(&a);
+            alc_allocation_free(&b);
+            alc_engine_free(fresh);
+        }
+        alc_program_free(prog);
+    }
+    alc_engine_stats stats;
+    alc_engine_get_stats(warm, &stats);
+    printf("\n  warm = fresh: %d of %d evaluations, %ld group bodies served from the cache\n", same, cases,
+           stats.body_hits);
+    CU_ASSERT_EQUAL(same, cases);
+    CU_ASSERT(stats.body_hits > 1000);
+    alc_engine_free(warm);
+    alc_market_free(m);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     ALC_ADD_SUITE("conformance", {"all 1920 reference cases", test_all_cases},
-                  {"evaluations are independent", test_repeatable});
+                  {"evaluations are independent", test_repeatable},
+                  {"a warm engine gives what a fresh one gives", test_warm_equals_fresh});
     return alc_test_run();
 }

@@ -283,6 +283,135 @@ static void test_deep_nesting(void)
     free(src);
 }
 
+/* Evaluate src at each of the last `ndays` weekdays of the market, oldest
+ * first, then newest first, with one warm engine, and compare every result
+ * bit for bit with a fresh engine's.  Returns the warm engine's cache hits
+ * and counts the dates whose fresh result differs from the first date's
+ * (so that a test can show its strategy really changes over the run). */
+static long warm_vs_fresh(const char *src, int ndays, int *changes)
+{
+    alc_error err;
+    alc_program *p = NULL;
+    CU_ASSERT_FATAL(alc_program_parse("w.clj", src, strlen(src), &p, &err) == ALC_OK);
+    alc_engine *warm = NULL;
+    CU_ASSERT_FATAL(alc_engine_new(market, &warm, &err) == ALC_OK);
+    alc_day days[64];
+    int n = 0;
+    for (alc_day d = as_of; n < ndays && n < 32; d--)
+        if (alc_weekday(d) < 5)
+            days[n++] = d;
+    for (int i = 0; i < n / 2; i++) { /* oldest first */
+        alc_day t = days[i];
+        days[i] = days[n - 1 - i];
+        days[n - 1 - i] = t;
+    }
+    for (int i = n - 1, k = n; i >= 0; i--) /* then newest first */
+        days[k++] = days[i];
+    alc_allocation first = {0};
+    alc_status first_st = ALC_OK;
+    *changes = 0;
+    for (int k = 0; k < 2 * n; k++) {
+        alc_engine *fresh = NULL;
+        CU_ASSERT_FATAL(alc_engine_new(market, &fresh, &err) == ALC_OK);
+        alc_allocation a = {0}, b = {0};
+        alc_error ea, eb;
+        alc_status sa = alc_engine_eval(warm, p, days[k], &a, &ea);
+        alc_status sb = alc_engine_eval(fresh, p, days[k], &b, &eb);
+        int same = sa == sb && a.n == b.n;
+        for (int i = 0; same && i < a.n; i++)
+            same = !strcmp(a.w[i].ticker, b.w[i].ticker) && a.w[i].weight == b.w[i].weight;
+        if (!same) {
+            char ds[11];
+            alc_format_date(days[k], ds);
+            printf("\n  %s: the warm engine differs from a fresh one (%s)", ds,
+                   sb == ALC_OK ? "fresh succeeded" : eb.msg);
+        }
+        CU_ASSERT(same);
+        if (k == 0) {
+            first = b;
+            first_st = sb;
+            b = (alc_allocation){0};
+        } else {
+            int differs = sb != first_st || b.n != first.n;
+            for (int i = 0; !differs && i < b.n; i++)
+                differs = strcmp(b.w[i].ticker, first.w[i].ticker) || b.w[i].weight != first.w[i].weight;
+            *changes += differs;
+        }
+        alc_allocation_free(&a);
+        alc_allocation_free(&b);
+        alc_engine_free(fresh);
+    }
+    alc_allocation_free(&first);
+    alc_engine_stats stats;
+    alc_engine_get_stats(warm, &stats);
+    alc_engine_free(warm);
+    alc_program_free(p);
+    return stats.body_hits;
+}
+
+/* The cache of group bodies across evaluations must not change results in
+ * the cases SPEC 7.6 makes context-dependent. */
+static void test_body_cache(void)
+{
+    int changes;
+    /* context-free bodies, nested scoring: the cache is used */
+    const char *nested = "(filter (cumulative-return {:window 4}) (select-top 1)"
+                         " [(group \"A\" [(filter (moving-average-return {:window 3}) (select-bottom 1)"
+                         "   [(group \"A1\" [(asset \"WAVE\")]) (group \"A2\" [(asset \"SPY\")])])])"
+                         "  (group \"B\" [(filter (stdev-return {:window 5}) (select-top 1)"
+                         "   [(group \"B1\" [(asset \"QQQ\")]) (group \"B2\" [(asset \"AAA\")])])])])";
+    CU_ASSERT(warm_vs_fresh(nested, 30, &changes) > 100);
+    CU_ASSERT(changes > 0);
+    /* names shared by groups with different bodies, under bodies that
+     * score groups: the memo makes those bodies context-dependent (found
+     * by a differential search; it fails if such bodies are cached) */
+    const char *shared =
+        "(filter (rsi {:window 11}) (select-bottom 1) [(group \"N2\" [(asset \"BBB\")])"
+        " (group \"N2\" [(asset \"AAA\")]) (group \"N3\" [(filter (rsi {:window 8}) (select-top 1)"
+        " [(group \"N0\" [(filter (stdev-return {:window 8}) (select-top 1) [(group \"N1\""
+        " [(filter (max-drawdown {:window 2}) (select-top 1) [(group \"N0\" [(asset \"BBB\")])"
+        " (group \"N0\" [(asset \"CCC\")]) (group \"N3\" [(asset \"SPY\")])])]) (group \"N0\" [(asset \"QQQ\")])])])"
+        " (group \"N1\" [(filter (moving-average-return {:window 11}) (select-top 1) [(group \"N1\""
+        " [(filter (stdev-return {:window 3}) (select-bottom 1) [(group \"N3\" [(asset \"CCC\")])"
+        " (group \"N2\" [(asset \"BBB\")])])]) (group \"N2\" [(filter (moving-average-return {:window 2})"
+        " (select-bottom 1) [(group \"N3\" [(if (> (current-price \"WAVE\") 104) [(asset \"UP\")]"
+        " [(asset \"CCC\")])]) (group \"N1\" [(asset \"FLAT\")])])])])])])])])";
+    CU_ASSERT(warm_vs_fresh(shared, 30, &changes) > 100);
+    CU_ASSERT(changes > 0);
+    /* a nested group that fails on some days: the first evaluation of a
+     * failed day skips it, a later memo hit reads {} */
+    const char *failing = "(filter (cumulative-return {:window 4}) (select-top 1)"
+                          " [(group \"P\" [(filter (moving-average-return {:window 3}) (select-bottom 1)"
+                          "   [(group \"F\" [(if (> (rsi \"WAVE\" {:window 5}) 50) [(asset \"UP\")]"
+                          "                      [(moving-average-price \"NOPE\" {:window 3})])])"
+                          "    (group \"G\" [(asset \"WAVE\")])])])"
+                          "  (group \"Q\" [(weight-equal [(asset \"SPY\") (asset \"CCC\")])])])";
+    warm_vs_fresh(failing, 30, &changes);
+    CU_ASSERT(changes > 0);
+    /* a bare non-ticker string looks a body up by name, which sees the
+     * registrations that a cache hit skips ("wavy" is registered only at
+     * past days, inside P): the engine stops caching for the program */
+    const char *by_name =
+        "(filter (cumulative-return {:window 3}) (select-top 1)"
+        " [(group \"P\" [(if (> (current-price \"WAVE\") 100) [(filter (moving-average-return {:window 3})"
+        "   (select-top 1) [(group \"wavy\" [(asset \"UP\")]) (group \"G\" [(asset \"DOWN\")])])]"
+        "   [(asset \"SPY\")])])"
+        "  \"wavy\" (group \"R\" [(asset \"FLAT\")])])";
+    warm_vs_fresh(by_name, 30, &changes);
+    CU_ASSERT(changes > 0);
+    /* the same, but the lookup by name starts only at later dates, after
+     * the cache has served: that evaluation is done again without it */
+    const char *late_by_name =
+        "(filter (cumulative-return {:window 5}) (select-top 1)"
+        " [(group \"P\" [(if (> (current-price \"WAVE\") 100) [(filter (moving-average-return {:window 3})"
+        "   (select-top 1) [(group \"wavy\" [(asset \"UP\")]) (group \"G\" [(asset \"DOWN\")])])]"
+        "   [(asset \"SPY\")])])"
+        "  (if (> (current-price \"SPY\") 435) [\"wavy\"] [(group \"R2\" [(asset \"QQQ\")])])"
+        "  (group \"R\" [(asset \"FLAT\")])])";
+    CU_ASSERT(warm_vs_fresh(late_by_name, 30, &changes) > 0);
+    CU_ASSERT(changes > 0);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -296,5 +425,6 @@ int main(void)
     CU_add_test(s, "filter over tickers", test_filter_individual);
     CU_add_test(s, "filter over groups", test_filter_groups);
     CU_add_test(s, "300-deep nesting", test_deep_nesting);
+    CU_add_test(s, "group bodies cached across evaluations", test_body_cache);
     return alc_test_run();
 }

@@ -194,6 +194,88 @@ static void test_periods(void)
     CU_ASSERT_EQUAL(alc_indicator_period_days(&a), 365);
 }
 
+/* A price series with what the kernels' special cases need: trends, noise,
+ * runs of equal prices (the constant-run rules), so that returns are
+ * sometimes 0, negative or repeated. */
+static void test_series(double *p, int n, unsigned seed)
+{
+    double x = 100;
+    for (int i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        int r = (int)((seed >> 16) % 100);
+        if (r < 20 && i > 0)
+            x = p[i - 1]; /* a run of equal prices */
+        else
+            x *= 1.0 + ((double)r - 49.5) / 2000.0;
+        p[i] = x;
+    }
+}
+
+/* Rolling indicators at up to 8 as-of points at once (the chains run as
+ * vector lanes) must give, bit for bit, what one point at a time gives. */
+static void test_rolling_block_lanes(void)
+{
+    double p[700];
+    test_series(p, 700, 7u);
+    const alc_indicator ind[] = {ALC_IND_SMA, ALC_IND_MAR, ALC_IND_STDEV_RETURN, ALC_IND_STDEV_PRICE};
+    const long windows[] = {2, 3, 5, 14, 21, 60, 200};
+    long compared = 0, mismatched = 0;
+    for (size_t i = 0; i < sizeof ind / sizeof ind[0]; i++)
+        for (size_t wi = 0; wi < sizeof windows / sizeof windows[0]; wi++)
+            for (int K = 2; K <= 8; K++)
+                for (int base = 0; base < 400; base += 37) {
+                    alc_indicator_args a = {.ind = ind[i], .w1 = windows[wi]};
+                    int starts[8], ns[8];
+                    for (int k = 0; k < K; k++) { /* consecutive as-of days, periods of ~261 bars */
+                        starts[k] = base + k + (k % 3 == 2);
+                        ns[k] = 261 - (k % 2);
+                    }
+                    double block[8];
+                    CU_ASSERT_FATAL(alc_kernel_rolling_block(&a, p, starts, ns, K, block) == 0);
+                    for (int k = 0; k < K; k++) {
+                        double one;
+                        CU_ASSERT_FATAL(alc_kernel_rolling_block(&a, p, &starts[k], &ns[k], 1, &one) == 0);
+                        int same = memcmp(&one, &block[k], sizeof one) == 0 || (one != one && block[k] != block[k]);
+                        mismatched += !same;
+                        compared++;
+                    }
+                }
+    CU_ASSERT(compared > 5000);
+    CU_ASSERT_EQUAL(mismatched, 0);
+}
+
+/* PPO and its signal, computed in one pass, against the three full EWM
+ * series of SPEC 6.12 built with alc_ewm_series. */
+static void test_ppo_one_pass(void)
+{
+    double p[400], es[400], el[400], ppo[400], sig[400];
+    test_series(p, 400, 11u);
+    long bad = 0, compared = 0;
+    for (long sw = 2; sw < 20; sw += 3)
+        for (long lw = sw + 1; lw < 60; lw += 7)
+            for (long sm = 2; sm < 12; sm += 3)
+                for (int n = 1; n <= 400; n += 23) {
+                    alc_ewm_series(p, n, (double)(sw - 1) / 2.0, es);
+                    alc_ewm_series(p, n, (double)(lw - 1) / 2.0, el);
+                    for (int i = 0; i < n; i++)
+                        ppo[i] = i < lw - 1 ? NAN : 100.0 * (es[i] - el[i]) / el[i];
+                    alc_ewm_series(ppo, n, (double)(sm - 1) / 2.0, sig);
+                    double want_ppo = n < lw ? 0.0 : ppo[n - 1];
+                    double want_sig = n < lw + sm ? 0.0 : (n - 1 < lw + sm - 2 ? NAN : sig[n - 1]);
+                    alc_error err;
+                    double v;
+                    alc_indicator_args a = {.ind = ALC_IND_PPO, .w1 = sw, .w2 = lw};
+                    alc_status st = alc_kernel(&a, p, n, "T", &v, &err);
+                    bad += want_ppo == want_ppo ? (st != ALC_OK || memcmp(&v, &want_ppo, sizeof v) != 0) : st == ALC_OK;
+                    alc_indicator_args g = {.ind = ALC_IND_PPO_SIGNAL, .w1 = sw, .w2 = lw, .w3 = sm};
+                    st = alc_kernel(&g, p, n, "T", &v, &err);
+                    bad += want_sig == want_sig ? (st != ALC_OK || memcmp(&v, &want_sig, sizeof v) != 0) : st == ALC_OK;
+                    compared += 2;
+                }
+    CU_ASSERT(compared > 5000);
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -203,6 +285,8 @@ int main(void)
                   {"rsi", test_rsi}, {"short-data rules", test_short_data_rules},
                   {"max drawdown", test_max_drawdown}, {"ppo and signal", test_ppo},
                   {"ppo, signal, ema, price by hand", test_ppo_by_hand},
-                  {"bar periods", test_periods});
+                  {"bar periods", test_periods},
+                  {"rolling blocks: vector lanes = one point at a time", test_rolling_block_lanes},
+                  {"ppo in one pass = three ewm series", test_ppo_one_pass});
     return alc_test_run();
 }

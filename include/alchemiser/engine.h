@@ -65,4 +65,12 @@ void alc_engine_free(alc_engine *e);
 alc_status alc_engine_eval(alc_engine *e, const alc_program *p, alc_day as_of,
                            alc_allocation *out, alc_error *err);
 
+/* What the engine's caches did since it was created (benchmarks, tests).
+ * Caches never change results. */
+typedef struct alc_engine_stats {
+    long body_hits;    /* group bodies at a day served from earlier evaluations */
+    long body_values;  /* (body, day) values kept now */
+} alc_engine_stats;
+void alc_engine_get_stats(const alc_engine *e, alc_engine_stats *out);
+
 #endif

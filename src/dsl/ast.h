@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "alchemiser/arena.h"
+#include "alchemiser/error.h"
 #include "alchemiser/intern.h"
 
 typedef enum node_kind {
@@ -34,7 +35,16 @@ typedef enum dsl_op {
 
 enum {
     NODE_FLAG_MAP = 1,          /* written as {...} */
-    NODE_FLAG_HAS_FILTER = 2    /* this subtree contains a filter call */
+    NODE_FLAG_HAS_FILTER = 2,   /* this subtree contains a filter call */
+    NODE_FLAG_HAS_GROUP = 4,    /* this subtree contains a group call */
+    /* this subtree contains a filter with a group call below it: the only
+     * way (besides bare non-ticker strings, caught at run time) to reach
+     * SPEC 7.6 group scoring */
+    NODE_FLAG_GROUP_SCORING = 8,
+    /* on a group call: the body's value at a day depends on that day's
+     * market only, as far as static analysis can tell (analyse.c); filter.c
+     * caches it across evaluations */
+    NODE_FLAG_CACHEABLE_BODY = 16
 };
 
 typedef struct alc_node {
@@ -65,7 +75,21 @@ struct alc_program {
     size_t source_size;
     size_t node_count;
     int max_depth;
+    uint64_t serial; /* unique per parsed program in this process (caches key on it) */
 };
+
+/* The group calls of a program in post-order (children before parents),
+ * as the parser meets them: the group calls inside node[i] are exactly
+ * node[first[i] .. i-1]. */
+typedef struct dsl_group_list {
+    alc_node **node;
+    size_t *first;
+    size_t n, cap;
+} dsl_group_list;
+
+/* Sets NODE_FLAG_CACHEABLE_BODY on the group calls whose body is
+ * context-free (analyse.c).  Returns ALC_ERR_NOMEM with err filled. */
+alc_status dsl_mark_cacheable_bodies(const dsl_group_list *groups, alc_error *err);
 
 /* Operator of a symbol name, OP_UNKNOWN if none. */
 dsl_op dsl_op_from_name(const char *name);

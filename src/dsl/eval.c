@@ -459,6 +459,7 @@ const alc_node *registry_body_by_id(alc_engine *e, int32_t id)
 
 const alc_node *registry_body_by_name(alc_engine *e, const alc_sym *name)
 {
+    e->by_name_used = 1;
     if (name->id < e->body_by_name_cap && e->body_by_name[name->id].gen == e->gen)
         return e->body_by_name[name->id].group;
     return NULL;
@@ -986,6 +987,7 @@ alc_status alc_engine_new(const alc_market *market, alc_engine **out, alc_error 
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
     }
     alc_arena_init(&e->arena, 256 * 1024);
+    alc_arena_init(&e->body_arena, 256 * 1024);
     *out = e;
     return ALC_OK;
 }
@@ -1003,6 +1005,8 @@ void alc_engine_free(alc_engine *e)
     free(e->memo);
     free(e->returns);
     free(e->in_progress);
+    free(e->bodies);
+    alc_arena_free(&e->body_arena);
     free(e);
 }
 
@@ -1102,9 +1106,49 @@ static alc_status finish_allocation(alc_engine *e, const value *root, alc_alloca
     return st;
 }
 
+/* Beyond this the body value cache starts afresh (a long backtest of a large
+ * strategy would otherwise keep every body's holdings of every day). */
+#define BODY_CACHE_MAX_BYTES ((size_t)256 << 20)
+
+static alc_status eval_once(alc_engine *e, const alc_program *p, alc_day as_of,
+                            alc_allocation *out, alc_error *err);
+
 alc_status alc_engine_eval(alc_engine *e, const alc_program *p, alc_day as_of,
                            alc_allocation *out, alc_error *err)
 {
+    if (e->body_prog != p->serial || e->body_arena.total > BODY_CACHE_MAX_BYTES) {
+        body_cache_clear(e);
+        if (e->body_prog != p->serial)
+            e->body_cache_off = 0;
+        e->body_prog = p->serial;
+    }
+    alc_status st = eval_once(e, p, as_of, out, err);
+    if (e->by_name_used && !e->body_cache_off) {
+        /* values cached in this evaluation may come from bodies that looked
+         * up by name, and its cache hits skipped registrations that the
+         * lookup could see: evaluate again without the cache */
+        e->body_cache_off = 1;
+        body_cache_clear(e);
+        if (e->body_hits) {
+            if (st == ALC_OK)
+                alc_allocation_free(out);
+            st = eval_once(e, p, as_of, out, err);
+        }
+    }
+    return st;
+}
+
+void alc_engine_get_stats(const alc_engine *e, alc_engine_stats *out)
+{
+    out->body_hits = e->body_hits_total;
+    out->body_values = (long)e->bodies_count;
+}
+
+static alc_status eval_once(alc_engine *e, const alc_program *p, alc_day as_of,
+                            alc_allocation *out, alc_error *err)
+{
+    e->body_hits = 0;
+    e->by_name_used = 0;
     out->n = 0;
     out->w = NULL;
     alc_error_clear(err);

@@ -72,6 +72,7 @@ typedef struct memo_entry {
     int32_t name_id;
     alc_day day;
     const frag *weights; /* NULL = "nothing" */
+    int failed;          /* "nothing" because the body raised that day */
 } memo_entry;
 
 /* Daily return of a memoised holdings fragment, per evaluation. */
@@ -82,6 +83,17 @@ typedef struct return_entry {
     int has;          /* 0: no held ticker had a return that day */
     long double ret;
 } return_entry;
+
+/* Value of a context-free group body (NODE_FLAG_CACHEABLE_BODY) at a day, kept across
+ * top-level evaluations of one program: group scoring re-evaluates the same
+ * bodies at the same past days for every as-of date of a backtest or of
+ * consecutive runs. */
+typedef struct body_value {
+    const alc_node *body; /* the group call; NULL: empty slot */
+    alc_day day;
+    int failed;           /* the body raised at that day */
+    const frag *holdings; /* in body_arena, unnamed; NULL when failed */
+} body_value;
 
 typedef struct name_body {
     uint32_t gen;
@@ -120,6 +132,19 @@ struct alc_engine {
     size_t returns_cap, returns_count;
     const alc_sym **in_progress;
     int n_in_progress, cap_in_progress;
+
+    /* context-free body values across evaluations (filter.c), for the program with
+     * serial body_prog; off for a program that looks a body up by name
+     * (that lookup sees the registrations a cached body would have made) */
+    uint64_t body_prog;
+    int body_cache_off;
+    body_value *bodies;
+    size_t bodies_cap, bodies_count;
+    alc_arena body_arena;
+    long body_hits;   /* in the current top-level evaluation */
+    long body_hits_total;
+    long failed_days; /* group-scoring days skipped or read as failed, ever */
+    int by_name_used; /* registry_body_by_name was called in it */
 };
 
 #define EVAL_MAX_DEPTH 10000
@@ -178,5 +203,8 @@ alc_status op_filter(alc_engine *e, const alc_node *n, value *out);
 /* group registries (eval.c), used by filter.c */
 const alc_node *registry_body_by_id(alc_engine *e, int32_t id);
 const alc_node *registry_body_by_name(alc_engine *e, const alc_sym *name);
+
+/* body value cache (filter.c): forget every value */
+void body_cache_clear(alc_engine *e);
 
 #endif

@@ -225,7 +225,7 @@ static memo_entry *memo_slot(alc_engine *e, int32_t name, alc_day day)
     }
 }
 
-static alc_status memo_put(alc_engine *e, int32_t name, alc_day day, const frag *w)
+static alc_status memo_put(alc_engine *e, int32_t name, alc_day day, const frag *w, int failed)
 {
     if ((e->memo_count + 1) * 2 > e->memo_cap) {
         size_t old_cap = e->memo_cap;
@@ -249,6 +249,7 @@ static alc_status memo_put(alc_engine *e, int32_t name, alc_day day, const frag 
     m->name_id = name;
     m->day = day;
     m->weights = w;
+    m->failed = failed;
     return ALC_OK;
 }
 
@@ -258,6 +259,100 @@ static const memo_entry *memo_get(alc_engine *e, int32_t name, alc_day day)
         return NULL;
     memo_entry *m = memo_slot(e, name, day);
     return m->gen == e->gen ? m : NULL;
+}
+
+/* ---- body values across evaluations ---------------------------------------------
+ * A context-free group body (NODE_FLAG_CACHEABLE_BODY, see analyse.c) has a
+ * value at day d that depends on the market up to d only, not on the memo,
+ * the recursion guard or the outer as-of date, so its holdings (or its
+ * failure) at d are kept for later evaluations of the same program.  The
+ * per-evaluation memo keeps its exact SPEC 7.6 semantics (first evaluation
+ * wins, a failed day is skipped once); a hit only saves the work.
+ *  - A hit skips the memo entries the body's own nested scoring would have
+ *    made.  They concern groups named only inside the body, and a later
+ *    fresh evaluation gives the same holdings, except for a failed day,
+ *    which is skipped when fresh but read as {} from the memo: so a value
+ *    whose evaluation met a failed day (failed_days moved) is not kept.
+ *  - A hit also skips the registrations the body would have made; only a
+ *    lookup by name could see them, so alc_engine_eval turns the cache off
+ *    for a program that makes one, and evaluates again if it hit. */
+
+void body_cache_clear(alc_engine *e)
+{
+    if (e->bodies_count == 0)
+        return;
+    /* dropped rather than wiped: a session evaluates thousands of programs
+     * once each, and one large table must not be cleared for every one */
+    free(e->bodies);
+    e->bodies = NULL;
+    e->bodies_cap = e->bodies_count = 0;
+    alc_arena_reset(&e->body_arena);
+}
+
+static body_value *body_slot(body_value *t, size_t cap, const alc_node *body, alc_day day)
+{
+    uint64_t h = (uint64_t)(uintptr_t)body * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uint32_t)day * 0xBF58476D1CE4E5B9ull;
+    size_t i = (size_t)(h ^ (h >> 29)) & (cap - 1);
+    while (t[i].body && (t[i].body != body || t[i].day != day))
+        i = (i + 1) & (cap - 1);
+    return &t[i];
+}
+
+/* Whether a cached value may stand for evaluating `body` now: the cache is
+ * on and the evaluation could not have hit the depth limit (group scoring
+ * only descends the tree, so a body nests no deeper than the program). */
+static int body_cacheable(const alc_engine *e, const alc_node *body)
+{
+    return (body->flags & NODE_FLAG_CACHEABLE_BODY) && !e->body_cache_off &&
+           e->depth + e->prog->max_depth + 8 < EVAL_MAX_DEPTH;
+}
+
+static const body_value *body_get(alc_engine *e, const alc_node *body, alc_day day)
+{
+    if (!e->bodies_cap)
+        return NULL;
+    const body_value *b = body_slot(e->bodies, e->bodies_cap, body, day);
+    return b->body ? b : NULL;
+}
+
+/* Keep `holdings` (NULL: the body failed) for (body, day).  Out of memory
+ * only loses the entry: the cache never changes results. */
+static void body_put(alc_engine *e, const alc_node *body, alc_day day, const frag *holdings)
+{
+    if ((e->bodies_count + 1) * 2 > e->bodies_cap) {
+        size_t cap = e->bodies_cap ? e->bodies_cap * 2 : 4096;
+        body_value *t = calloc(cap, sizeof *t);
+        if (!t)
+            return;
+        for (size_t i = 0; i < e->bodies_cap; i++)
+            if (e->bodies[i].body)
+                *body_slot(t, cap, e->bodies[i].body, e->bodies[i].day) = e->bodies[i];
+        free(e->bodies);
+        e->bodies = t;
+        e->bodies_cap = cap;
+    }
+    frag *copy = NULL;
+    if (holdings) {
+        copy = alc_arena_calloc(&e->body_arena, 1, sizeof *copy);
+        if (!copy)
+            return;
+        copy->n = holdings->n;
+        copy->id = -1;
+        if (holdings->n > 0) {
+            copy->tk = alc_arena_alloc(&e->body_arena, (size_t)holdings->n * sizeof *copy->tk);
+            copy->w = alc_arena_alloc(&e->body_arena, (size_t)holdings->n * sizeof *copy->w);
+            if (!copy->tk || !copy->w)
+                return;
+            memcpy(copy->tk, holdings->tk, (size_t)holdings->n * sizeof *copy->tk);
+            memcpy(copy->w, holdings->w, (size_t)holdings->n * sizeof *copy->w);
+        }
+    }
+    body_value *b = body_slot(e->bodies, e->bodies_cap, body, day);
+    b->body = body;
+    b->day = day;
+    b->failed = holdings == NULL;
+    b->holdings = copy;
+    e->bodies_count++;
 }
 
 /* The holdings a body evaluation stands for (SPEC 7.6 step 6). */
@@ -498,29 +593,43 @@ static alc_status group_score(alc_engine *e, const alc_node *body, const alc_sym
     for (alc_day d = (alc_day)(outer - span); d <= outer; d++) {
         if (alc_weekday(d) >= 5)
             continue;
-        const frag *today;
+        const frag *today = NULL;
         const memo_entry *hit = memo_get(e, name->id, d);
         if (hit) {
             today = hit->weights;
+            e->failed_days += hit->failed;
         } else {
-            e->as_of = d;
-            value v;
-            st = eval_group_body(e, body, &v);
-            e->as_of = outer;
-            if (st == ALC_ERR_NOMEM || st == ALC_ERR_INTERNAL)
-                goto done;
+            const int cacheable = body_cacheable(e, body);
+            const body_value *known = cacheable ? body_get(e, body, d) : NULL;
+            if (known) {
+                e->body_hits++;
+                e->body_hits_total++;
+                st = known->failed ? ALC_ERR_EVAL : ALC_OK;
+                today = known->holdings;
+            } else {
+                e->as_of = d;
+                value v;
+                const long failed_before = e->failed_days;
+                st = eval_group_body(e, body, &v);
+                e->as_of = outer;
+                if (st == ALC_ERR_NOMEM || st == ALC_ERR_INTERNAL)
+                    goto done;
+                if (st == ALC_OK && (st = holdings_of(e, &v, &today)))
+                    goto done;
+                if (cacheable && st != ALC_ERR_LIMIT && e->failed_days == failed_before)
+                    body_put(e, body, d, st == ALC_OK ? today : NULL);
+            }
             if (st) {
                 /* the day is skipped entirely; a later memo hit reads "nothing" */
                 alc_error_clear(e->err);
-                if ((st = memo_put(e, name->id, d, NULL)))
+                e->failed_days++;
+                if ((st = memo_put(e, name->id, d, NULL, 1)))
                     goto done;
                 continue;
             }
-            if ((st = holdings_of(e, &v, &today)))
-                goto done;
             if (today->n == 0)
                 today = NULL;
-            if ((st = memo_put(e, name->id, d, today)))
+            if ((st = memo_put(e, name->id, d, today, 0)))
                 goto done;
         }
         if (!prev) {

@@ -6,6 +6,7 @@
  * use is bounded whatever the input. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,9 @@ typedef struct parser {
     /* scratch stack of children pointers shared by all list levels */
     alc_node **stack;
     size_t stack_len, stack_cap;
+    /* group calls in post-order, each with the index of the first group
+     * call inside it (its descendants are groups[first .. i-1]) */
+    dsl_group_list groups;
 } parser;
 
 /* Intern cache entry: tokens of up to 16 bytes are compared as two
@@ -720,6 +724,26 @@ static const char *closer_name(char open)
     return open == '(' ? "')'" : open == '[' ? "']'" : "'}'";
 }
 
+static int push_group(dsl_group_list *g, alc_node *node, size_t first)
+{
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 64;
+        alc_node **nodes = realloc(g->node, cap * sizeof *nodes);
+        if (!nodes)
+            return -1;
+        g->node = nodes;
+        size_t *firsts = realloc(g->first, cap * sizeof *firsts);
+        if (!firsts)
+            return -1;
+        g->first = firsts;
+        g->cap = cap;
+    }
+    g->node[g->n] = node;
+    g->first[g->n] = first;
+    g->n++;
+    return 0;
+}
+
 static alc_status parse_list(parser *p, int depth, alc_node **out)
 {
     int line = p->line, col = cur_col(p);
@@ -727,6 +751,7 @@ static alc_status parse_list(parser *p, int depth, alc_node **out)
     char close = open == '(' ? ')' : open == '[' ? ']' : '}';
     p->pos++;
     size_t base = p->stack_len;
+    const size_t groups_before = p->groups.n;
     alc_status st;
     for (;;) {
         if ((st = skip_blank(p)) != ALC_OK)
@@ -776,8 +801,17 @@ static alc_status parse_list(parser *p, int depth, alc_node **out)
         node->op = (uint8_t)op_from_sym(node->kids[0]->sym);
     if (node->op == OP_FILTER)
         node->flags |= NODE_FLAG_HAS_FILTER;
+    if (node->op == OP_GROUP) {
+        node->flags |= NODE_FLAG_HAS_GROUP;
+        if (push_group(&p->groups, node, groups_before) != 0)
+            return alc_fail(p->err, ALC_ERR_NOMEM, "out of memory");
+    }
+    uint8_t below = 0;
     for (size_t k = 0; k < n; k++)
-        node->flags |= node->kids[k]->flags & NODE_FLAG_HAS_FILTER;
+        below |= node->kids[k]->flags;
+    node->flags |= below & (NODE_FLAG_HAS_FILTER | NODE_FLAG_HAS_GROUP | NODE_FLAG_GROUP_SCORING);
+    if (node->op == OP_FILTER && (below & NODE_FLAG_HAS_GROUP))
+        node->flags |= NODE_FLAG_GROUP_SCORING;
     *out = node;
     return ALC_OK;
 }
@@ -892,6 +926,10 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
+/* Programs of different parses never share a serial, even when one is
+ * allocated where a freed one lived (rank 0 parses on two threads). */
+static atomic_uint_fast64_t next_program_serial;
+
 alc_status alc_program_parse(const char *path, const char *text, size_t len,
                              alc_program **out, alc_error *err)
 {
@@ -906,6 +944,7 @@ alc_status alc_program_parse(const char *path, const char *text, size_t len,
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
     prog->path = strdup(path);
     prog->source_size = len;
+    prog->serial = atomic_fetch_add(&next_program_serial, 1) + 1;
     pthread_once(&op_syms_once, intern_op_names);
     parser p = {.src = text, .len = len, .line = 1, .path = path,
                 .prog = prog, .err = err,
@@ -922,6 +961,10 @@ alc_status alc_program_parse(const char *path, const char *text, size_t len,
     if (st == ALC_OK && p.pos < p.len)
         st = syntax_error(&p, p.line, cur_col(&p),
                           "Unexpected content after the end of the program%s (a file holds exactly one expression)", "");
+    if (st == ALC_OK)
+        st = dsl_mark_cacheable_bodies(&p.groups, err);
+    free(p.groups.node);
+    free(p.groups.first);
     free(p.stack);
     free(p.icache);
     if (st != ALC_OK) {
@@ -930,6 +973,7 @@ alc_status alc_program_parse(const char *path, const char *text, size_t len,
     }
     prog->node_count = p.nodes;
     prog->max_depth = p.max_depth;
+
     /* name: (defsymphony "Name" ...) else the file's base name */
     const alc_node *r = prog->root;
     if (r->kind == NODE_LIST && r->op == OP_DEFSYMPHONY && r->n > 1 && r->kids[1]->kind == NODE_STRING)

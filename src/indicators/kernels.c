@@ -192,16 +192,156 @@ static void rolling_multi(const double *x, const int *starts, const int *lens, i
     }
 }
 
+/* The same computation with the chains as the lanes of one vector (GCC
+ * vector extensions: SSE2 pairs, AVX quads, or whatever the target has).
+ * Every lane performs exactly the scalar code's IEEE operations, in the same
+ * order; only the chains' bookkeeping is shared, which needs every chain to
+ * see the same pattern of NaNs (none, or only the NaN head of pct_change)
+ * and a window of at least 2.  Returns 0 when it cannot run (the caller
+ * uses rolling_multi), 1 when out[] is filled, -1 when out of memory. */
+typedef double vd __attribute__((vector_size(MAX_CHAINS * sizeof(double))));
+typedef long long vl __attribute__((vector_size(MAX_CHAINS * sizeof(long long))));
+
+static int rolling_multi_vec(const double *x, const int *starts, const int *lens, int K, int w, int ddof,
+                             int nan_head, double *out)
+{
+    if (K < 2 || w < 2)
+        return 0;
+    int maxlen = 0;
+    for (int k = 0; k < K; k++)
+        if (lens[k] > maxlen)
+            maxlen = lens[k];
+    if (maxlen < 1)
+        return 0;
+    /* chain values side by side: row t holds every chain's t-th value
+     * (rows past a chain's end repeat its last value; unused lanes copy
+     * chain 0) */
+    vd *rows = malloc((size_t)maxlen * sizeof *rows);
+    if (!rows)
+        return -1;
+    for (int k = 0; k < MAX_CHAINS; k++) {
+        int kk = k < K ? k : 0;
+        const double *src = x + starts[kk];
+        double *lane = (double *)rows + k;
+        int n = lens[kk];
+        for (int t = 0; t < n; t++)
+            lane[(size_t)t * MAX_CHAINS] = src[t];
+        for (int t = n; t < maxlen; t++)
+            lane[(size_t)t * MAX_CHAINS] = src[n - 1];
+    }
+    if (nan_head) /* pct_change's head, whatever the array holds there */
+        for (int k = 0; k < MAX_CHAINS; k++)
+            ((double *)rows)[k] = NAN;
+    for (int t = nan_head ? 1 : 0; t < maxlen; t++) {
+        vl nan = rows[t] != rows[t];
+        vl any = {0};
+        for (int k = 0; k < MAX_CHAINS; k++)
+            any |= nan[k];
+        if (any[0]) {
+            free(rows);
+            return 0; /* a NaN inside a chain: the scalar code handles it */
+        }
+    }
+    const int is_var = ddof >= 0;
+    const vd zero = {0};
+    const vl one = {1, 1, 1, 1, 1, 1, 1, 1}; /* MAX_CHAINS lanes */
+    vd sum = zero, comp_add = zero, comp_rem = zero, prev = rows[0], mean = zero, ssq = zero;
+    vl neg = {0}, same = {0};
+    long nobs = 0;
+    int first_end = maxlen;
+    for (int k = 0; k < K; k++)
+        if (lens[k] - 1 < first_end)
+            first_end = lens[k] - 1;
+    for (int t = 0; t < maxlen; t++) {
+        /* remove the value leaving the window (the scalar code's fresh
+         * window at t == 0 has nothing to remove) */
+        int out_t = t - w;
+        if (t > 0 && out_t >= 0 && !(nan_head && out_t == 0)) {
+            vd v = rows[out_t];
+            nobs--;
+            if (is_var) {
+                if (nobs) {
+                    vd prev_mean = mean - comp_rem;
+                    vd y = v - comp_rem;
+                    vd tt = y - mean;
+                    comp_rem = tt + mean - y;
+                    mean = mean - tt / (double)nobs;
+                    ssq -= (v - prev_mean) * (v - mean);
+                } else {
+                    mean = zero;
+                    ssq = zero;
+                }
+            } else {
+                vd y = -v - comp_rem, tt = sum + y;
+                comp_rem = tt - sum - y;
+                sum = tt;
+                vl bits;
+                memcpy(&bits, &v, sizeof bits);
+                neg += bits >> 63; /* -1 where the sign bit is set */
+            }
+        }
+        if (!(nan_head && t == 0)) {
+            vd v = rows[t];
+            vl eq = v == prev;
+            same = ((same + one) & eq) | (one & ~eq);
+            prev = v;
+            nobs++;
+            if (is_var) {
+                vd prev_mean = mean - comp_add;
+                vd y = v - comp_add;
+                vd tt = y - mean;
+                comp_add = tt + mean - y;
+                mean = mean + tt / (double)nobs;
+                ssq += (v - prev_mean) * (v - mean);
+            } else {
+                vd y = v - comp_add, tt = sum + y;
+                comp_add = tt - sum - y;
+                sum = tt;
+                vl bits;
+                memcpy(&bits, &v, sizeof bits);
+                neg -= bits >> 63;
+            }
+        } else {
+            prev = rows[0]; /* NaN, as the scalar code's fresh window */
+        }
+        if (t < first_end)
+            continue;
+        for (int k = 0; k < K; k++) {
+            if (t != lens[k] - 1)
+                continue;
+            double lane_prev, lane_sum, lane_ssq;
+            long long lane_same, lane_neg;
+            memcpy(&lane_prev, (const double *)&prev + k, sizeof lane_prev);
+            memcpy(&lane_same, (const long long *)&same + k, sizeof lane_same);
+            if (is_var) {
+                memcpy(&lane_ssq, (const double *)&ssq + k, sizeof lane_ssq);
+                var_state st = {.ssq = lane_ssq, .prev = lane_prev, .nobs = nobs, .same = (long)lane_same};
+                out[k] = var_result(&st, w, ddof);
+            } else {
+                memcpy(&lane_sum, (const double *)&sum + k, sizeof lane_sum);
+                memcpy(&lane_neg, (const long long *)&neg + k, sizeof lane_neg);
+                mean_state st = {.sum = lane_sum, .prev = lane_prev, .nobs = nobs, .neg = (long)lane_neg,
+                                 .same = (long)lane_same};
+                out[k] = mean_result(&st, w);
+            }
+        }
+    }
+    free(rows);
+    return 1;
+}
+
 static void rolling_mean_multi(const double *x, const int *starts, const int *lens, int K, int w,
                                int nan_head, double *out)
 {
-    rolling_multi(x, starts, lens, K, w, -1, nan_head, out);
+    if (rolling_multi_vec(x, starts, lens, K, w, -1, nan_head, out) != 1)
+        rolling_multi(x, starts, lens, K, w, -1, nan_head, out);
 }
 
 static void rolling_var_multi(const double *x, const int *starts, const int *lens, int K, int w, int ddof,
                               int nan_head, double *out)
 {
-    rolling_multi(x, starts, lens, K, w, ddof, nan_head, out);
+    if (rolling_multi_vec(x, starts, lens, K, w, ddof, nan_head, out) != 1)
+        rolling_multi(x, starts, lens, K, w, ddof, nan_head, out);
 }
 
 double alc_rolling_mean_last(const double *x, int n, int w)
@@ -376,22 +516,43 @@ static alc_status ppo_value(const alc_indicator_args *a, const double *p, int n,
         *out = 0.0;
         return ALC_OK;
     }
-    double *es = malloc(3 * (size_t)n * sizeof *es);
-    if (!es)
-        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    double *el = es + n, *ppo = el + n;
-    alc_ewm_series(p, n, com_from_span((double)s), es);
-    alc_ewm_series(p, n, com_from_span((double)l), el);
-    for (int i = 0; i < n; i++)
-        ppo[i] = i < l - 1 ? NAN : 100.0 * (es[i] - el[i]) / el[i];
-    double v;
-    if (a->ind == ALC_IND_PPO) {
-        v = ppo[n - 1];
-    } else {
-        alc_ewm_series(ppo, n, com_from_span((double)sm), es);
-        v = (n - 1 < l + sm - 2) ? NAN : es[n - 1];
+    /* the three EWMs of alc_ewm_series (fast, slow, and the signal over
+     * the PPO series) in one pass: only the last value is needed, and the
+     * three independent recurrences overlap in the CPU */
+    const double as = 1.0 / (1.0 + com_from_span((double)s)), fs = 1.0 - as;
+    const double al = 1.0 / (1.0 + com_from_span((double)l)), fl = 1.0 - al;
+    const double ag = 1.0 / (1.0 + com_from_span((double)sm)), fg = 1.0 - ag;
+    double es = p[0], el = p[0];
+    double ppo = 0 < l - 1 ? NAN : 100.0 * (es - el) / el;
+    double sig = ppo, sig_old_wt = 1.0;
+    const int want_signal = a->ind == ALC_IND_PPO_SIGNAL;
+    for (int i = 1; i < n; i++) {
+        double x = p[i];
+        if (es != x) { /* close prices are never NaN */
+            es = fs * es + as * x;
+            es /= (fs + as);
+        }
+        if (el != x) {
+            el = fl * el + al * x;
+            el /= (fl + al);
+        }
+        ppo = i < l - 1 ? NAN : 100.0 * (es - el) / el;
+        if (want_signal) {
+            if (sig == sig) {
+                sig_old_wt *= fg;
+                if (ppo == ppo) {
+                    if (sig != ppo) {
+                        sig = sig_old_wt * sig + ag * ppo;
+                        sig /= (sig_old_wt + ag);
+                    }
+                    sig_old_wt = 1.0;
+                }
+            } else if (ppo == ppo) {
+                sig = ppo;
+            }
+        }
     }
-    free(es);
+    double v = want_signal ? ((n - 1 < l + sm - 2) ? NAN : sig) : ppo;
     if (v != v)
         return alc_fail(err, ALC_ERR_EVAL, "No %s available for %s", alc_indicator_name(a->ind), ticker);
     *out = v;
