@@ -2,6 +2,7 @@
  * for operation, so that every indicator value is the same double and every
  * decision (comparison, ranking) comes out the same.  See SPEC 6.2-6.13.
  * Build with -ffp-contract=off: a fused multiply-add would change bits. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,136 +193,150 @@ static void rolling_multi(const double *x, const int *starts, const int *lens, i
     }
 }
 
-/* The same computation with the chains as the lanes of one vector (GCC
- * vector extensions: SSE2 pairs, AVX quads, or whatever the target has).
- * Every lane performs exactly the scalar code's IEEE operations, in the same
- * order; only the chains' bookkeeping is shared, which needs every chain to
- * see the same pattern of NaNs (none, or only the NaN head of pct_change)
- * and a window of at least 2.  Returns 0 when it cannot run (the caller
- * uses rolling_multi), 1 when out[] is filled, -1 when out of memory. */
-typedef double vd __attribute__((vector_size(MAX_CHAINS * sizeof(double))));
-typedef long long vl __attribute__((vector_size(MAX_CHAINS * sizeof(long long))));
+/* The same computation with the chains as vector lanes (GCC vector
+ * extensions, 4 lanes: two SSE2 registers, or one AVX register), the 8
+ * chains as two such vectors side by side.  Every lane performs exactly the
+ * scalar code's IEEE operations in the same order; only the bookkeeping
+ * (count of values, window position) is shared, which needs every chain
+ * to see the same pattern of NaNs (none, or only pct_change's NaN head) and
+ * a window of at least 2.  The run counter is only ever compared with the
+ * count, so it is recovered at the end from the values.  Returns 0 when it
+ * cannot run (the caller uses rolling_multi), 1 when out[] is filled, -1
+ * when out of memory. */
+#define LANES 4
+#define HALVES (MAX_CHAINS / LANES)
+typedef double vd __attribute__((vector_size(LANES * sizeof(double))));
+/* counters in unsigned lanes: a logical shift exists on every x86 level,
+ * a 64-bit arithmetic one only with AVX-512 */
+typedef unsigned long long vu __attribute__((vector_size(LANES * sizeof(unsigned long long))));
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+/* AVX holds 4 lanes in one register instead of two (half the
+ * instructions, half the divisions); chosen at load time, the same bits
+ * either way (no FMA: -ffp-contract=off, and fma is not among the targets) */
+#define LANES_TARGETS __attribute__((target_clones("avx2", "default")))
+#else
+#define LANES_TARGETS
+#endif
+
+/* element t of chain k in the side-by-side layout */
+#define ROW(rows, t, k) (((double *)(rows))[(size_t)(t) * MAX_CHAINS + (size_t)(k)])
+
+LANES_TARGETS
 static int rolling_multi_vec(const double *x, const int *starts, const int *lens, int K, int w, int ddof,
                              int nan_head, double *out)
 {
     if (K < 2 || w < 2)
         return 0;
-    int maxlen = 0;
-    for (int k = 0; k < K; k++)
+    int maxlen = 0, first_end = INT_MAX;
+    for (int k = 0; k < K; k++) {
         if (lens[k] > maxlen)
             maxlen = lens[k];
-    if (maxlen < 1)
+        if (lens[k] - 1 < first_end)
+            first_end = lens[k] - 1;
+    }
+    if (maxlen < 1 || first_end < 0)
         return 0;
-    /* chain values side by side: row t holds every chain's t-th value
-     * (rows past a chain's end repeat its last value; unused lanes copy
-     * chain 0) */
-    vd *rows = malloc((size_t)maxlen * sizeof *rows);
+    /* row t holds every chain's t-th value (past a chain's end its last
+     * value again; unused lanes copy chain 0) */
+    vd(*rows)[HALVES] = aligned_alloc(sizeof(vd), (size_t)maxlen * sizeof *rows);
     if (!rows)
         return -1;
     for (int k = 0; k < MAX_CHAINS; k++) {
         int kk = k < K ? k : 0;
         const double *src = x + starts[kk];
-        double *lane = (double *)rows + k;
         int n = lens[kk];
-        for (int t = 0; t < n; t++)
-            lane[(size_t)t * MAX_CHAINS] = src[t];
-        for (int t = n; t < maxlen; t++)
-            lane[(size_t)t * MAX_CHAINS] = src[n - 1];
+        for (int t = 0; t < maxlen; t++)
+            ROW(rows, t, k) = src[t < n ? t : n - 1];
     }
     if (nan_head) /* pct_change's head, whatever the array holds there */
         for (int k = 0; k < MAX_CHAINS; k++)
-            ((double *)rows)[k] = NAN;
-    for (int t = nan_head ? 1 : 0; t < maxlen; t++) {
-        vl nan = rows[t] != rows[t];
-        vl any = {0};
-        for (int k = 0; k < MAX_CHAINS; k++)
-            any |= nan[k];
-        if (any[0]) {
+            ROW(rows, 0, k) = NAN;
+    /* x - x is NaN exactly for a NaN or infinite x */
+    vd bad[HALVES] = {{0}};
+    for (int t = nan_head ? 1 : 0; t < maxlen; t++)
+        for (int h = 0; h < HALVES; h++)
+            bad[h] += rows[t][h] - rows[t][h];
+    for (int k = 0; k < MAX_CHAINS; k++)
+        if (((const double *)bad)[k] != 0) {
             free(rows);
-            return 0; /* a NaN inside a chain: the scalar code handles it */
+            return 0;
         }
-    }
     const int is_var = ddof >= 0;
-    const vd zero = {0};
-    const vl one = {1, 1, 1, 1, 1, 1, 1, 1}; /* MAX_CHAINS lanes */
-    vd sum = zero, comp_add = zero, comp_rem = zero, prev = rows[0], mean = zero, ssq = zero;
-    vl neg = {0}, same = {0};
+    /* mean: sum and neg; variance: sum is the running mean, and ssq */
+    vd sum[HALVES] = {{0}}, comp_add[HALVES] = {{0}}, comp_rem[HALVES] = {{0}}, ssq[HALVES] = {{0}};
+    vu neg[HALVES] = {{0}};
     long nobs = 0;
-    int first_end = maxlen;
-    for (int k = 0; k < K; k++)
-        if (lens[k] - 1 < first_end)
-            first_end = lens[k] - 1;
     for (int t = 0; t < maxlen; t++) {
-        /* remove the value leaving the window (the scalar code's fresh
-         * window at t == 0 has nothing to remove) */
-        int out_t = t - w;
-        if (t > 0 && out_t >= 0 && !(nan_head && out_t == 0)) {
-            vd v = rows[out_t];
+        /* the value leaving the window, then the one entering (the scalar
+         * code's fresh window at t == 0 removes nothing) */
+        const int out_t = t - w;
+        const int removes = t > 0 && out_t >= 0 && !(nan_head && out_t == 0);
+        const int adds = !(nan_head && t == 0);
+        if (removes) {
             nobs--;
-            if (is_var) {
-                if (nobs) {
-                    vd prev_mean = mean - comp_rem;
-                    vd y = v - comp_rem;
-                    vd tt = y - mean;
-                    comp_rem = tt + mean - y;
-                    mean = mean - tt / (double)nobs;
-                    ssq -= (v - prev_mean) * (v - mean);
+            for (int h = 0; h < HALVES; h++) {
+                vd v = rows[out_t][h];
+                if (is_var) {
+                    if (nobs) {
+                        vd prev_mean = sum[h] - comp_rem[h];
+                        vd y = v - comp_rem[h];
+                        vd tt = y - sum[h];
+                        comp_rem[h] = tt + sum[h] - y;
+                        sum[h] = sum[h] - tt / (double)nobs;
+                        ssq[h] -= (v - prev_mean) * (v - sum[h]);
+                    } else {
+                        sum[h] = (vd){0};
+                        ssq[h] = (vd){0};
+                    }
                 } else {
-                    mean = zero;
-                    ssq = zero;
+                    vd y = -v - comp_rem[h], tt = sum[h] + y;
+                    comp_rem[h] = tt - sum[h] - y;
+                    sum[h] = tt;
+                    vu bits;
+                    memcpy(&bits, &v, sizeof bits);
+                    neg[h] -= bits >> 63; /* the sign bit */
                 }
-            } else {
-                vd y = -v - comp_rem, tt = sum + y;
-                comp_rem = tt - sum - y;
-                sum = tt;
-                vl bits;
-                memcpy(&bits, &v, sizeof bits);
-                neg += bits >> 63; /* -1 where the sign bit is set */
             }
         }
-        if (!(nan_head && t == 0)) {
-            vd v = rows[t];
-            vl eq = v == prev;
-            same = ((same + one) & eq) | (one & ~eq);
-            prev = v;
+        if (adds) {
             nobs++;
-            if (is_var) {
-                vd prev_mean = mean - comp_add;
-                vd y = v - comp_add;
-                vd tt = y - mean;
-                comp_add = tt + mean - y;
-                mean = mean + tt / (double)nobs;
-                ssq += (v - prev_mean) * (v - mean);
-            } else {
-                vd y = v - comp_add, tt = sum + y;
-                comp_add = tt - sum - y;
-                sum = tt;
-                vl bits;
-                memcpy(&bits, &v, sizeof bits);
-                neg -= bits >> 63;
+            for (int h = 0; h < HALVES; h++) {
+                vd v = rows[t][h];
+                if (is_var) {
+                    vd prev_mean = sum[h] - comp_add[h];
+                    vd y = v - comp_add[h];
+                    vd tt = y - sum[h];
+                    comp_add[h] = tt + sum[h] - y;
+                    sum[h] = sum[h] + tt / (double)nobs;
+                    ssq[h] += (v - prev_mean) * (v - sum[h]);
+                } else {
+                    vd y = v - comp_add[h], tt = sum[h] + y;
+                    comp_add[h] = tt - sum[h] - y;
+                    sum[h] = tt;
+                    vu bits;
+                    memcpy(&bits, &v, sizeof bits);
+                    neg[h] += bits >> 63;
+                }
             }
-        } else {
-            prev = rows[0]; /* NaN, as the scalar code's fresh window */
         }
         if (t < first_end)
             continue;
         for (int k = 0; k < K; k++) {
             if (t != lens[k] - 1)
                 continue;
-            double lane_prev, lane_sum, lane_ssq;
-            long long lane_same, lane_neg;
-            memcpy(&lane_prev, (const double *)&prev + k, sizeof lane_prev);
-            memcpy(&lane_same, (const long long *)&same + k, sizeof lane_same);
+            /* the run of equal values ending at t, counted back over at
+             * most nobs values (the NaN head never equals) */
+            long same = 1;
+            while (same < nobs && t - same >= 0 && ROW(rows, t - same, k) == ROW(rows, t - same + 1, k))
+                same++;
+            double lane_sum = ((const double *)sum)[k];
             if (is_var) {
-                memcpy(&lane_ssq, (const double *)&ssq + k, sizeof lane_ssq);
-                var_state st = {.ssq = lane_ssq, .prev = lane_prev, .nobs = nobs, .same = (long)lane_same};
+                var_state st = {.mean = lane_sum, .ssq = ((const double *)ssq)[k], .prev = ROW(rows, t, k), .nobs = nobs, .same = same};
                 out[k] = var_result(&st, w, ddof);
             } else {
-                memcpy(&lane_sum, (const double *)&sum + k, sizeof lane_sum);
-                memcpy(&lane_neg, (const long long *)&neg + k, sizeof lane_neg);
-                mean_state st = {.sum = lane_sum, .prev = lane_prev, .nobs = nobs, .neg = (long)lane_neg,
-                                 .same = (long)lane_same};
+                mean_state st = {.sum = lane_sum, .prev = ROW(rows, t, k), .nobs = nobs,
+                                 .neg = (long)((const unsigned long long *)neg)[k], .same = same};
                 out[k] = mean_result(&st, w);
             }
         }
