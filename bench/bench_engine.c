@@ -148,6 +148,7 @@ int main(int argc, char **argv)
     alc_engine *e = NULL;
     alc_engine_new(m, &e, &err);
     double total_bytes = 0, total_parse = 0, total_eval = 0;
+    long hits_before = 0;
     long total_evals = 0, failures = 0;
     printf("{\"market\": ");
     alc_json_string(stdout, market_path);
@@ -206,13 +207,18 @@ int main(int argc, char **argv)
                 tmax = dt;
         }
         double mbps = (double)len / best / 1e6, cpu_mbps = (double)len / best_cpu / 1e6;
+        alc_engine_stats stats;
+        alc_engine_get_stats(e, &stats);
+        long hits = stats.body_hits - hits_before;
+        hits_before = stats.body_hits;
         printf("  %s{\"file\": ", f ? "," : "");
         alc_json_string(stdout, files[f]);
         printf(", \"bytes\": %zu, \"nodes\": %zu, \"parse_mb_s\": %.1f, \"parse_cpu_mb_s\": %.1f, "
                "\"eval_ms_mean\": %.4f, \"eval_ms_min\": %.4f, \"eval_ms_max\": %.4f, "
-               "\"eval_cpu_ms_mean\": %.4f, \"eval_cpu_ms_max\": %.4f, \"eval_errors\": %d}\n",
+               "\"eval_cpu_ms_mean\": %.4f, \"eval_cpu_ms_max\": %.4f, \"eval_errors\": %d, "
+               "\"group_bodies_from_cache\": %ld}\n",
                len, alc_program_node_count(prog), mbps, cpu_mbps, tsum / ndates, tmin, tmax,
-               csum / ndates, cmax, errors);
+               csum / ndates, cmax, errors, hits);
         total_bytes += (double)len;
         total_parse += best;
         total_eval += tsum;
