@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alc_engine_test.h"
 #include "alc_test.h"
 #include "alchemiser/engine.h"
 #include "alchemiser/market.h"
@@ -156,17 +157,6 @@ static void test_repeatable(void)
     alc_market_free(m);
 }
 
-/* Same status and bit-identical weights. */
-static int same_result(alc_status sa, const alc_allocation *a, alc_status sb, const alc_allocation *b)
-{
-    if (sa != sb || a->n != b->n)
-        return 0;
-    for (int i = 0; i < a->n; i++)
-        if (strcmp(a->w[i].ticker, b->w[i].ticker) != 0 || a->w[i].weight != b->w[i].weight)
-            return 0;
-    return 1;
-}
-
 /* The engine keeps context-free group bodies' values across evaluations
  * (SPEC 7.6 re-evaluates them at the same past days for every as-of date).
  * One warm engine evaluating every strategy at runs of consecutive days,
@@ -198,23 +188,13 @@ static void test_warm_equals_fresh(void)
         alc_program *prog = NULL;
         CU_ASSERT_FATAL(alc_program_load(path, &prog, &err) == ALC_OK);
         for (int k = 0; k < nd; k++) {
-            alc_engine *fresh = NULL;
-            CU_ASSERT_FATAL(alc_engine_new(m, &fresh, &err) == ALC_OK);
-            alc_allocation a = {0}, b = {0};
-            alc_error ea, eb;
-            alc_status sa = alc_engine_eval(warm, prog, days[k], &a, &ea);
-            alc_status sb = alc_engine_eval(fresh, prog, days[k], &b, &eb);
-            int ok = same_result(sa, &a, sb, &b);
-            if (!ok) {
-                char ds[11];
-                alc_format_date(days[k], ds);
-                printf("\n  c%03d.clj @ %s: warm engine differs from a fresh one", s, ds);
-            }
+            alc_allocation b;
+            alc_status sb;
+            int ok = alc_test_warm_vs_fresh(warm, m, prog, days[k], &b, &sb);
+            CU_ASSERT_FATAL(ok >= 0);
             same += ok;
             cases++;
-            alc_allocation_free(&a);
             alc_allocation_free(&b);
-            alc_engine_free(fresh);
         }
         alc_program_free(prog);
     }

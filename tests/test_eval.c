@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alc_engine_test.h"
 #include "alc_test.h"
 #include "alchemiser/engine.h"
 #include "alchemiser/market.h"
@@ -311,35 +312,19 @@ static long warm_vs_fresh(const char *src, int ndays, int *changes)
     alc_status first_st = ALC_OK;
     *changes = 0;
     for (int k = 0; k < 2 * n; k++) {
-        alc_engine *fresh = NULL;
-        CU_ASSERT_FATAL(alc_engine_new(market, &fresh, &err) == ALC_OK);
-        alc_allocation a = {0}, b = {0};
-        alc_error ea, eb;
-        alc_status sa = alc_engine_eval(warm, p, days[k], &a, &ea);
-        alc_status sb = alc_engine_eval(fresh, p, days[k], &b, &eb);
-        int same = sa == sb && a.n == b.n;
-        for (int i = 0; same && i < a.n; i++)
-            same = !strcmp(a.w[i].ticker, b.w[i].ticker) && a.w[i].weight == b.w[i].weight;
-        if (!same) {
-            char ds[11];
-            alc_format_date(days[k], ds);
-            printf("\n  %s: the warm engine differs from a fresh one (%s)", ds,
-                   sb == ALC_OK ? "fresh succeeded" : eb.msg);
-        }
+        alc_allocation b;
+        alc_status sb;
+        int same = alc_test_warm_vs_fresh(warm, market, p, days[k], &b, &sb);
+        CU_ASSERT_FATAL(same >= 0);
         CU_ASSERT(same);
         if (k == 0) {
             first = b;
             first_st = sb;
             b = (alc_allocation){0};
         } else {
-            int differs = sb != first_st || b.n != first.n;
-            for (int i = 0; !differs && i < b.n; i++)
-                differs = strcmp(b.w[i].ticker, first.w[i].ticker) || b.w[i].weight != first.w[i].weight;
-            *changes += differs;
+            *changes += !alc_test_same_result(sb, &b, first_st, &first);
         }
-        alc_allocation_free(&a);
         alc_allocation_free(&b);
-        alc_engine_free(fresh);
     }
     alc_allocation_free(&first);
     alc_engine_stats stats;
