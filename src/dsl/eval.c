@@ -1108,7 +1108,7 @@ static alc_status finish_allocation(alc_engine *e, const value *root, alc_alloca
 
 /* Beyond this the body value cache starts afresh (a long backtest of a large
  * strategy would otherwise keep every body's holdings of every day). */
-#define BODY_CACHE_MAX_BYTES ((size_t)256 << 20)
+#define BODY_CACHE_MAX_BYTES ((size_t)64 << 20)
 
 static alc_status eval_once(alc_engine *e, const alc_program *p, alc_day as_of,
                             alc_allocation *out, alc_error *err);
