@@ -61,7 +61,12 @@ alc_status alc_engine_new(const alc_market *market, alc_engine **out, alc_error 
 void alc_engine_free(alc_engine *e);
 
 /* Evaluate at `as_of` (bars dated after it are invisible).  On failure the
- * error carries the file:line:col of the operator that failed. */
+ * error carries the file:line:col of the operator that failed.  The engine
+ * keeps indicator values and the values of context-free group bodies for
+ * later evaluations (of the same program, for the latter: the program's
+ * parse serial, not its address, identifies it), so evaluating one program
+ * at many dates costs little more than at one; results never depend on
+ * what was evaluated before (docs/engine.md). */
 alc_status alc_engine_eval(alc_engine *e, const alc_program *p, alc_day as_of,
                            alc_allocation *out, alc_error *err);
 
