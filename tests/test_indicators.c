@@ -244,6 +244,56 @@ static void test_rolling_block_lanes(void)
     CU_ASSERT_EQUAL(mismatched, 0);
 }
 
+/* PPO and its signal at up to 8 as-of points at once (vector lanes) must
+ * give, bit for bit, what alc_kernel gives for each point alone. */
+static void test_ppo_block_lanes(void)
+{
+    double p[700];
+    test_series(p, 700, 5u);
+    long compared = 0, mismatched = 0, skipped = 0;
+    for (int ind = ALC_IND_PPO; ind <= ALC_IND_PPO_SIGNAL; ind++)
+        for (long sw = 2; sw < 30; sw += 9)
+            for (long lw = sw + 1; lw < 80; lw += 19)
+                for (long sm = 2; sm < 14; sm += 5)
+                    for (int K = 2; K <= 8; K += 3)
+                        for (int base = 0; base < 400; base += 97) {
+                            alc_indicator_args a = {.ind = (alc_indicator)ind, .w1 = sw, .w2 = lw, .w3 = sm};
+                            int starts[8], ns[8];
+                            for (int k = 0; k < K; k++) {
+                                starts[k] = base + k + (k % 3 == 2);
+                                ns[k] = 261 - (k % 2);
+                            }
+                            double block[8];
+                            int r = alc_kernel_ppo_block(&a, p, starts, ns, K, block);
+                            CU_ASSERT_FATAL(r >= 0);
+                            if (r == 1) {
+                                skipped++;
+                                continue;
+                            }
+                            for (int k = 0; k < K; k++) {
+                                alc_error err;
+                                double one = NAN;
+                                alc_status st = alc_kernel(&a, p + starts[k], ns[k], "T", &one, &err);
+                                int same = st == ALC_OK ? memcmp(&one, &block[k], sizeof one) == 0
+                                                        : block[k] != block[k];
+                                mismatched += !same;
+                                compared++;
+                            }
+                        }
+    CU_ASSERT(compared > 2000);
+    CU_ASSERT_EQUAL(mismatched, 0);
+    /* short of bars or invalid windows: left to alc_kernel */
+    alc_indicator_args a = {.ind = ALC_IND_PPO_SIGNAL, .w1 = 12, .w2 = 26, .w3 = 9};
+    int starts[2] = {0, 1}, ns[2] = {30, 40};
+    double v[2];
+    CU_ASSERT_EQUAL(alc_kernel_ppo_block(&a, p, starts, ns, 2, v), 1);
+    a.w1 = 26;
+    ns[0] = 100;
+    ns[1] = 100;
+    CU_ASSERT_EQUAL(alc_kernel_ppo_block(&a, p, starts, ns, 2, v), 1);
+    (void)skipped;
+}
+
 /* PPO and its signal, computed in one pass, against the three full EWM
  * series of SPEC 6.12 built with alc_ewm_series. */
 static void test_ppo_one_pass(void)
@@ -287,6 +337,7 @@ int main(void)
                   {"ppo, signal, ema, price by hand", test_ppo_by_hand},
                   {"bar periods", test_periods},
                   {"rolling blocks: vector lanes = one point at a time", test_rolling_block_lanes},
-                  {"ppo in one pass = three ewm series", test_ppo_one_pass});
+                  {"ppo in one pass = three ewm series", test_ppo_one_pass},
+                  {"ppo blocks: vector lanes = one point at a time", test_ppo_block_lanes});
     return alc_test_run();
 }

@@ -55,6 +55,14 @@ void alc_ewm_series(const double *x, int n, double com, double *out);
 int alc_kernel_rolling_block(const alc_indicator_args *a, const double *close, const int *starts,
                              const int *ns, int K, double *out);
 
+/* PPO or PPO signal at K <= 8 as-of points the same way (points as for
+ * alc_kernel_rolling_block); bit-identical to alc_kernel, NaN where it
+ * errs.  Returns 1 (nothing computed) when a point is short of bars or the
+ * windows are invalid (alc_kernel gives those their rule or error), -1
+ * when out of memory, 0 when out[] is filled. */
+int alc_kernel_ppo_block(const alc_indicator_args *a, const double *close, const int *starts,
+                         const int *ns, int K, double *out);
+
 /* RSI / EMA over all bars p[0..n-1]; when out is non-NULL, out[i] is the
  * value with history p[0..i] (both run from the first bar, so one pass gives
  * every date).  Returns the value at n-1.  EMA values with i + 1 < w are the

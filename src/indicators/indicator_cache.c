@@ -241,15 +241,33 @@ static void period_bars(alc_indicator_cache *c, int series_index, alc_day day, i
     *n = e >= *start ? e - *start + 1 : 0;
 }
 
-/* On a miss of a rolling-window indicator at `as_of`, compute it together
- * with the following weekdays up to the horizon (group scoring walks days
- * oldest first, so those are asked next) in one lockstep pass, and cache
- * every value.  Returns 1 when as_of's value was produced. */
+static int is_ppo(alc_indicator ind)
+{
+    return ind == ALC_IND_PPO || ind == ALC_IND_PPO_SIGNAL;
+}
+
+/* Whether a point with n bars gets a computed value (no short-data rule,
+ * no window error) from the block kernels. */
+static int block_point_ok(const alc_indicator_args *a, int n)
+{
+    if (is_rolling(a->ind))
+        return n > a->w1;
+    long sm = a->ind == ALC_IND_PPO_SIGNAL ? a->w3 : 9;
+    return a->ind == ALC_IND_PPO ? n >= a->w2 : n >= a->w2 + sm;
+}
+
+/* On a miss of a rolling-window indicator or PPO at `as_of`, compute it
+ * together with the following weekdays up to the horizon (group scoring
+ * walks days oldest first, so those are asked next) in one pass over up to
+ * 8 chains, and cache every value.  Returns 1 when as_of's value was
+ * produced. */
 static int fill_block(alc_indicator_cache *c, int series_index, alc_day as_of, const alc_indicator_args *a,
                       int days, double *out)
 {
     const long w = a->w1;
-    if (!is_rolling(a->ind) || w < 2 || w > 100000)
+    if (is_rolling(a->ind) ? (w < 2 || w > 100000)
+                           : !is_ppo(a->ind) || a->w1 <= 0 || a->w1 >= a->w2 || a->w2 > 100000 ||
+                                 (a->ind == ALC_IND_PPO_SIGNAL && (a->w3 <= 0 || a->w3 > 100000)))
         return 0;
     int starts[8], ns[8];
     alc_day when[8];
@@ -259,7 +277,7 @@ static int fill_block(alc_indicator_cache *c, int series_index, alc_day as_of, c
             continue;
         int start, n;
         period_bars(c, series_index, d, days, &start, &n);
-        if (n <= w) {
+        if (!block_point_ok(a, n)) {
             if (d == as_of)
                 return 0; /* a short-data rule applies: the plain kernel handles it */
             continue;
@@ -278,7 +296,8 @@ static int fill_block(alc_indicator_cache *c, int series_index, alc_day as_of, c
         return 0;
     double v[8];
     const alc_series *s = &c->market->series[series_index];
-    if (alc_kernel_rolling_block(a, s->close, starts, ns, K, v) != 0)
+    if (is_ppo(a->ind) ? alc_kernel_ppo_block(a, s->close, starts, ns, K, v) != 0
+                       : alc_kernel_rolling_block(a, s->close, starts, ns, K, v) != 0)
         return 0;
     for (int i = 0; i < K; i++) {
         if (v[i] != v[i])

@@ -222,6 +222,36 @@ typedef unsigned long long vu __attribute__((vector_size(LANES * sizeof(unsigned
 /* element t of chain k in the side-by-side layout */
 #define ROW(rows, t, k) (((double *)(rows))[(size_t)(t) * MAX_CHAINS + (size_t)(k)])
 
+/* Chains side by side, for the lanes: row t holds every chain's t-th value
+ * (past a chain's end its last value again; unused lanes copy chain 0).
+ * Aligned for vector loads; NULL when out of memory; free() it. */
+static vd (*lanes_load(const double *x, const int *starts, const int *lens, int K, int maxlen))[HALVES]
+{
+    vd(*rows)[HALVES] = aligned_alloc(sizeof(vd), (size_t)maxlen * sizeof *rows);
+    if (!rows)
+        return NULL;
+    for (int k = 0; k < MAX_CHAINS; k++) {
+        int kk = k < K ? k : 0;
+        const double *src = x + starts[kk];
+        int n = lens[kk];
+        for (int t = 0; t < maxlen; t++)
+            ROW(rows, t, k) = src[t < n ? t : n - 1];
+    }
+    return rows;
+}
+
+/* where(x != y, a, b) lane by lane (the EWM's "update unless equal"); a
+ * macro: a function returning an AVX vector would change the ABI */
+#define LANES_SELECT_NE(out, x, y, a, b)                                                          \
+    do {                                                                                          \
+        vu m_ = (vu)((x) != (y)), a_, b_;                                                         \
+        vd av_ = (a), bv_ = (b);                                                                  \
+        memcpy(&a_, &av_, sizeof a_);                                                             \
+        memcpy(&b_, &bv_, sizeof b_);                                                             \
+        a_ = (a_ & m_) | (b_ & ~m_);                                                              \
+        memcpy(&(out), &a_, sizeof a_);                                                           \
+    } while (0)
+
 LANES_TARGETS
 static int rolling_multi_vec(const double *x, const int *starts, const int *lens, int K, int w, int ddof,
                              int nan_head, double *out)
@@ -237,18 +267,9 @@ static int rolling_multi_vec(const double *x, const int *starts, const int *lens
     }
     if (maxlen < 1 || first_end < 0)
         return 0;
-    /* row t holds every chain's t-th value (past a chain's end its last
-     * value again; unused lanes copy chain 0) */
-    vd(*rows)[HALVES] = aligned_alloc(sizeof(vd), (size_t)maxlen * sizeof *rows);
+    vd(*rows)[HALVES] = lanes_load(x, starts, lens, K, maxlen);
     if (!rows)
         return -1;
-    for (int k = 0; k < MAX_CHAINS; k++) {
-        int kk = k < K ? k : 0;
-        const double *src = x + starts[kk];
-        int n = lens[kk];
-        for (int t = 0; t < maxlen; t++)
-            ROW(rows, t, k) = src[t < n ? t : n - 1];
-    }
     if (nan_head) /* pct_change's head, whatever the array holds there */
         for (int k = 0; k < MAX_CHAINS; k++)
             ROW(rows, 0, k) = NAN;
@@ -466,6 +487,90 @@ void alc_ewm_series(const double *x, int n, double com, double *out)
 /* com for ewm(alpha=a) and ewm(span=s), as pandas derives them. */
 static double com_from_alpha(double a) { return (1.0 - a) / a; }
 static double com_from_span(double s) { return (s - 1.0) / 2.0; }
+
+/* PPO or PPO signal at K <= 8 as-of points (see indicators.h): ppo_value's
+ * one-pass recurrences with the chains as vector lanes.  Each point needs
+ * at least long (+ smooth for the signal) bars, so no short-data rule
+ * applies; the NaN pattern of the PPO series is the same in every lane. */
+LANES_TARGETS
+static int ppo_lanes(const alc_indicator_args *a, const double *close, const int *starts, const int *ns,
+                     int K, double *out)
+{
+    const long s = a->w1, l = a->w2, sm = a->ind == ALC_IND_PPO_SIGNAL ? a->w3 : 9;
+    int maxlen = 0, first_end = INT_MAX;
+    for (int k = 0; k < K; k++) {
+        if (ns[k] > maxlen)
+            maxlen = ns[k];
+        if (ns[k] - 1 < first_end)
+            first_end = ns[k] - 1;
+    }
+    vd(*rows)[HALVES] = lanes_load(close, starts, ns, K, maxlen);
+    if (!rows)
+        return -1;
+    const double as = 1.0 / (1.0 + com_from_span((double)s)), fs = 1.0 - as;
+    const double al = 1.0 / (1.0 + com_from_span((double)l)), fl = 1.0 - al;
+    const double ag = 1.0 / (1.0 + com_from_span((double)sm)), fg = 1.0 - ag;
+    const int want_signal = a->ind == ALC_IND_PPO_SIGNAL;
+    vd es[HALVES], el[HALVES], ppo[HALVES], sig[HALVES];
+    for (int h = 0; h < HALVES; h++) {
+        es[h] = el[h] = rows[0][h];
+        ppo[h] = 0 < l - 1 ? (vd){0} + NAN : 100.0 * (es[h] - el[h]) / el[h];
+        sig[h] = ppo[h];
+    }
+    int sig_seeded = !(0 < l - 1); /* sig == sig, the same in every lane */
+    double sig_old_wt = 1.0;
+    for (int t = 0; t < maxlen; t++) {
+        if (t > 0) {
+            const int masked = t < l - 1;
+            if (want_signal && sig_seeded)
+                sig_old_wt *= fg;
+            for (int h = 0; h < HALVES; h++) {
+                vd x = rows[t][h];
+                vd e1 = fs * es[h] + as * x;
+                e1 /= (fs + as);
+                LANES_SELECT_NE(es[h], es[h], x, e1, es[h]);
+                vd e2 = fl * el[h] + al * x;
+                e2 /= (fl + al);
+                LANES_SELECT_NE(el[h], el[h], x, e2, el[h]);
+                ppo[h] = masked ? (vd){0} + NAN : 100.0 * (es[h] - el[h]) / el[h];
+                if (want_signal && !masked) {
+                    if (sig_seeded) {
+                        vd g = sig_old_wt * sig[h] + ag * ppo[h];
+                        g /= (sig_old_wt + ag);
+                        LANES_SELECT_NE(sig[h], sig[h], ppo[h], g, sig[h]);
+                    } else {
+                        sig[h] = ppo[h];
+                    }
+                }
+            }
+            if (want_signal && !masked) {
+                sig_seeded = 1;
+                sig_old_wt = 1.0;
+            }
+        }
+        if (t < first_end)
+            continue;
+        for (int k = 0; k < K; k++)
+            if (t == ns[k] - 1)
+                out[k] = want_signal ? ((t < l + sm - 2) ? NAN : ((const double *)sig)[k])
+                                     : ((const double *)ppo)[k];
+    }
+    free(rows);
+    return 0;
+}
+
+int alc_kernel_ppo_block(const alc_indicator_args *a, const double *close, const int *starts, const int *ns,
+                         int K, double *out)
+{
+    long s = a->w1, l = a->w2, sm = a->ind == ALC_IND_PPO_SIGNAL ? a->w3 : 9;
+    if (K < 2 || s <= 0 || l <= 0 || sm <= 0 || s >= l)
+        return 1;
+    for (int k = 0; k < K; k++)
+        if (a->ind == ALC_IND_PPO ? ns[k] < l : ns[k] < l + sm)
+            return 1;
+    return ppo_lanes(a, close, starts, ns, K, out);
+}
+
 
 /* ---- kernels ----------------------------------------------------------- */
 
