@@ -234,8 +234,11 @@ static vd (*lanes_load(const double *x, const int *starts, const int *lens, int 
         int kk = k < K ? k : 0;
         const double *src = x + starts[kk];
         int n = lens[kk];
-        for (int t = 0; t < maxlen; t++)
-            ROW(rows, t, k) = src[t < n ? t : n - 1];
+        double *lane = &ROW(rows, 0, k);
+        for (int t = 0; t < n; t++)
+            lane[(size_t)t * MAX_CHAINS] = src[t];
+        for (int t = n; t < maxlen; t++)
+            lane[(size_t)t * MAX_CHAINS] = src[n - 1];
     }
     return rows;
 }
