@@ -91,7 +91,7 @@ static int setup_dirs(void)
 
 /* ---- SHA-256 ---- */
 
-static void test_sha256_vectors(void)
+static void sha256_vectors(void)
 {
     char hex[65];
     alc_sha256_hex("", 0, hex);
@@ -120,6 +120,38 @@ static void test_sha256_vectors(void)
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", d[i]);
     CU_ASSERT_STRING_EQUAL(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+/* The known vectors through the portable code and through the x86 SHA
+ * extensions (when this CPU has them), then both paths on the same
+ * pseudo-random inputs of every length 0..300 and a few large ones. */
+static void test_sha256_vectors(void)
+{
+    alc_sha256_accelerated(0);
+    sha256_vectors();
+    int ni = alc_sha256_accelerated(1);
+    sha256_vectors();
+    printf("(SHA extensions %s) ", ni ? "used" : "not available");
+    static unsigned char buf[70000];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (unsigned char)(x >> 16);
+    }
+    for (size_t len = 0; len <= 70000; len += len < 300 ? 1 : 6977) {
+        char a[65], b[65];
+        alc_sha256_accelerated(0);
+        alc_sha256_hex(buf, len, a);
+        alc_sha256_accelerated(1);
+        alc_sha256_hex(buf + 1, len, b); /* unaligned input too */
+        alc_sha256_accelerated(0);
+        char c[65];
+        alc_sha256_hex(buf + 1, len, c);
+        alc_sha256_accelerated(1);
+        CU_ASSERT_STRING_EQUAL(b, c);
+        alc_sha256_hex(buf, len, b);
+        CU_ASSERT_STRING_EQUAL(a, b);
+    }
 }
 
 /* ---- jobs ---- */
