@@ -940,8 +940,8 @@ static alc_status prepare_new(coord *c, const alc_run_options *opt, int n_ranks,
         st = alc_job_load(opt->job_path, opt->strategies_dir, &job, err);
     }
     *job_out = job;
-    if (st == ALC_OK)
-        st = alc_job_hash_sources(job, err);
+    /* The strategy files are hashed where they are evaluated (worker.c),
+     * not here: rank 0 reads none of them before the dispatch. */
     c->t_job = alc_now_mono();
     alc_market *market = NULL;
     if (st == ALC_OK)

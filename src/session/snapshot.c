@@ -15,6 +15,7 @@ struct alc_snapshot {
     hid_t file;
     hid_t str;      /* variable-length UTF-8 string type */
     hid_t batches;  /* /batches group */
+    hid_t job_strategies; /* /job/strategies table (its sha256 column fills in per batch) */
     char partial_path[ALC_PATH_MAX + 16];
     char final_path[ALC_PATH_MAX];
 };
@@ -270,13 +271,15 @@ static int write_config(const alc_snapshot *snap, const alc_session *s)
 
 static void close_handles(alc_snapshot *snap)
 {
+    if (snap->job_strategies >= 0)
+        H5Dclose(snap->job_strategies);
     if (snap->batches >= 0)
         H5Gclose(snap->batches);
     if (snap->str >= 0)
         H5Tclose(snap->str);
     if (snap->file >= 0)
         H5Fclose(snap->file);
-    snap->batches = snap->str = snap->file = -1;
+    snap->batches = snap->str = snap->file = snap->job_strategies = -1;
 }
 
 /* A snapshot of session s with no handles open yet (NULL when out of
@@ -288,7 +291,7 @@ static alc_snapshot *snapshot_new(const alc_session *s)
     alc_snapshot *snap = calloc(1, sizeof *snap);
     if (!snap)
         return NULL;
-    snap->file = snap->str = snap->batches = -1;
+    snap->file = snap->str = snap->batches = snap->job_strategies = -1;
     snprintf(snap->final_path, sizeof snap->final_path, "%s", s->h5_path);
     snprintf(snap->partial_path, sizeof snap->partial_path, "%s.partial", s->h5_path);
     return snap;
@@ -328,6 +331,9 @@ alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_err
     if (snap->str < 0)
         goto fail;
     if (write_metadata(snap, s) != 0 || write_job(snap, s) != 0)
+        goto fail;
+    snap->job_strategies = H5Dopen2(snap->file, "job/strategies", H5P_DEFAULT);
+    if (snap->job_strategies < 0)
         goto fail;
     snap->batches = H5Gcreate2(snap->file, "batches", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (snap->batches < 0 || write_config(snap, s) != 0)
@@ -426,6 +432,42 @@ static int write_signals(const alc_snapshot *snap, hid_t g, const alc_partial *p
     return rc;
 }
 
+/* The sha256 column of /job/strategies for the batch's strategies: the
+ * hashes of the bytes its rank evaluated ("" for a file it could not
+ * read).  A compound memory type with that one member writes that column
+ * only. */
+static int write_hashes(const alc_snapshot *snap, const alc_batch *bt, const alc_partial *p)
+{
+    int n = p->n_signals;
+    if (n <= 0 || n != bt->count)
+        return 0; /* a malformed result (recorded as failed): no hashes */
+    for (int k = 0; k < n; k++)
+        if (p->signals[k].index != bt->first + k)
+            return 0;
+    const char **rows = malloc(sizeof *rows * (size_t)n);
+    if (!rows)
+        return -1;
+    for (int k = 0; k < n; k++)
+        rows[k] = p->signals[k].sha256;
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(const char *));
+    hid_t fs = H5Dget_space(snap->job_strategies);
+    hsize_t start[1] = {(hsize_t)bt->first}, count[1] = {(hsize_t)n};
+    hid_t ms = H5Screate_simple(1, count, NULL);
+    int rc = t >= 0 && fs >= 0 && ms >= 0 ? 0 : -1;
+    if (rc == 0 && (H5Tinsert(t, "sha256", 0, snap->str) < 0 ||
+                    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+                    H5Dwrite(snap->job_strategies, t, ms, fs, H5P_DEFAULT, rows) < 0))
+        rc = -1;
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (t >= 0)
+        H5Tclose(t);
+    free(rows);
+    return rc;
+}
+
 alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, int b,
                                     alc_error *err)
 {
@@ -459,6 +501,7 @@ alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, in
     rc |= write_table(g, "timings", t, 1, &tr);
     H5Tclose(t);
     H5Gclose(g);
+    rc |= write_hashes(snap, &bs->batch, p);
     if (rc)
         return h5fail(err, snap, "cannot write a batch result");
     return alc_snapshot_update(snap, s, err);
@@ -875,6 +918,9 @@ alc_status alc_snapshot_reopen(const alc_session *s, alc_snapshot **out, alc_err
         goto fail;
     snap->batches = H5Gopen2(snap->file, "batches", H5P_DEFAULT);
     if (snap->batches < 0)
+        goto fail;
+    snap->job_strategies = H5Dopen2(snap->file, "job/strategies", H5P_DEFAULT);
+    if (snap->job_strategies < 0)
         goto fail;
     hid_t f = snap->file;
     /* What the previous run left that this one replaces goes to its history. */

@@ -10,6 +10,7 @@
 #include "alchemiser/file.h"
 #include "alchemiser/log.h"
 #include "alchemiser/pack.h"
+#include "alchemiser/sha256.h"
 #include "session/internal.h"
 
 #define STRATEGY_MAX_BYTES (10u << 20)
@@ -217,6 +218,9 @@ static alc_status run_one(alc_worker *w, const alc_batch_item *it, alc_day as_of
     alc_allocation alloc = {0, NULL};
     alc_status st = read_file(it->path, &text, &len, &e);
     if (st == ALC_OK) {
+        /* Hashed here, where the file is read anyway: rank 0 records it
+         * (/job/strategies) and a resume compares it with the file then. */
+        alc_sha256_hex(text, len, s->sha256);
         /* The job's name for the file in messages: stable across machines. */
         st = alc_program_parse(it->file, text, len, &prog, &e);
     }
