@@ -16,6 +16,7 @@ struct alc_snapshot {
     hid_t str;      /* variable-length UTF-8 string type */
     hid_t batches;  /* /batches group */
     hid_t job_strategies; /* /job/strategies table (its sha256 column fills in per batch) */
+    hid_t batch_gcpl; /* creation properties of a /batches/<batch-id> group */
     char partial_path[ALC_PATH_MAX + 16];
     char final_path[ALC_PATH_MAX];
 };
@@ -271,6 +272,8 @@ static int write_config(const alc_snapshot *snap, const alc_session *s)
 
 static void close_handles(alc_snapshot *snap)
 {
+    if (snap->batch_gcpl >= 0 && snap->batch_gcpl != H5P_DEFAULT)
+        H5Pclose(snap->batch_gcpl);
     if (snap->job_strategies >= 0)
         H5Dclose(snap->job_strategies);
     if (snap->batches >= 0)
@@ -279,7 +282,7 @@ static void close_handles(alc_snapshot *snap)
         H5Tclose(snap->str);
     if (snap->file >= 0)
         H5Fclose(snap->file);
-    snap->batches = snap->str = snap->file = snap->job_strategies = -1;
+    snap->batches = snap->str = snap->file = snap->job_strategies = snap->batch_gcpl = -1;
 }
 
 /* A snapshot of session s with no handles open yet (NULL when out of
@@ -292,6 +295,16 @@ static alc_snapshot *snapshot_new(const alc_session *s)
     if (!snap)
         return NULL;
     snap->file = snap->str = snap->batches = snap->job_strategies = -1;
+    /* A batch group's ten attributes stay in its object header (by default
+     * HDF5 moves more than 8 to a fractal heap and a B-tree of their own,
+     * created and written for every batch). */
+    snap->batch_gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    if (snap->batch_gcpl >= 0 && H5Pset_attr_phase_change(snap->batch_gcpl, 16, 12) < 0) {
+        H5Pclose(snap->batch_gcpl);
+        snap->batch_gcpl = H5P_DEFAULT;
+    }
+    if (snap->batch_gcpl < 0)
+        snap->batch_gcpl = H5P_DEFAULT;
     snprintf(snap->final_path, sizeof snap->final_path, "%s", s->h5_path);
     snprintf(snap->partial_path, sizeof snap->partial_path, "%s.partial", s->h5_path);
     return snap;
@@ -453,11 +466,20 @@ static int write_hashes(const alc_snapshot *snap, const alc_batch *bt, const alc
     hid_t fs = H5Dget_space(snap->job_strategies);
     hsize_t start[1] = {(hsize_t)bt->first}, count[1] = {(hsize_t)n};
     hid_t ms = H5Screate_simple(1, count, NULL);
+    /* conversion buffers the size of the rows (not HDF5's default 1 MiB) */
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (dxpl >= 0 && H5Pset_buffer(dxpl, (size_t)n * 256 + 256, NULL, NULL) < 0) {
+        H5Pclose(dxpl);
+        dxpl = -1;
+    }
     int rc = t >= 0 && fs >= 0 && ms >= 0 ? 0 : -1;
     if (rc == 0 && (H5Tinsert(t, "sha256", 0, snap->str) < 0 ||
                     H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-                    H5Dwrite(snap->job_strategies, t, ms, fs, H5P_DEFAULT, rows) < 0))
+                    H5Dwrite(snap->job_strategies, t, ms, fs, dxpl >= 0 ? dxpl : H5P_DEFAULT,
+                             rows) < 0))
         rc = -1;
+    if (dxpl >= 0)
+        H5Pclose(dxpl);
     if (ms >= 0)
         H5Sclose(ms);
     if (fs >= 0)
@@ -475,7 +497,7 @@ alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, in
     if (!bs->has_result)
         return alc_fail(err, ALC_ERR_INTERNAL, "batch %s has no result to record", bs->batch.id);
     const alc_partial *p = &bs->result;
-    hid_t g = H5Gcreate2(snap->batches, bs->batch.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g = H5Gcreate2(snap->batches, bs->batch.id, H5P_DEFAULT, snap->batch_gcpl, H5P_DEFAULT);
     if (g < 0)
         return h5fail(err, snap, "cannot create the batch group");
     int rc = 0;
