@@ -755,6 +755,21 @@ static void test_worker_freshness(void)
     const char *src2 = "(asset \"TLT\")";
     CU_ASSERT_EQUAL(alc_worker_freshness(&m, src2, strlen(src2), 200), 90);
     CU_ASSERT_EQUAL(alc_worker_freshness(&m, "\"X\"", 3, 200), 0);
+    /* an escaped quote does not end a string; a ';' inside a string is no
+     * comment; a comment ends at its line; an unterminated string runs to
+     * the end */
+    const char *esc = "\"a\\\"TLT\" \"GLD\"";
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, esc, strlen(esc), 200), 102);
+    const char *semi = "\"x;y\" \"tlt\"";
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, semi, strlen(semi), 200), 90);
+    const char *cmt = "\"GLD\" ; \"TLT\" \"SPY\"\n";
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, cmt, strlen(cmt), 200), 102);
+    const char *cmt2 = "; \"TLT\"\n\"SPY\" ; \"GLD\"";
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, cmt2, strlen(cmt2), 200), 105);
+    const char *open_str = "\"GLD\" \"TLT";
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, open_str, strlen(open_str), 200), 90);
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, "\"", 1, 200), 0);
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, "\"GLD\\", 5, 200), 0); /* "GLD\ : body GLD\ */
 }
 
 static void test_worker_batch(void)
