@@ -526,15 +526,18 @@ alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, in
     rc |= write_hashes(snap, &bs->batch, p);
     if (rc)
         return h5fail(err, snap, "cannot write a batch result");
-    return alc_snapshot_update(snap, s, err);
+    /* The count of the batches in the file, not s->completed: another
+     * thread may be accepting the next batch meanwhile (coordinator.c). */
+    return write_status(snap, s, ++snap->recorded, err);
 }
 
 /* ---- final tables ---- */
 
+/* A strategy is named by its index (a row of /job/strategies), not by its
+ * file name: one string less per row of the largest final table. */
 typedef struct attribution_row {
     const char *ticker;
     int32_t strategy_index;
-    const char *strategy;
     double weight;
 } attribution_row;
 
@@ -585,11 +588,10 @@ static int write_attribution(const alc_snapshot *snap, const alc_session *s)
         return -1;
     for (int i = 0; i < n; i++)
         rows[i] = (attribution_row){c->w[c->attr[i].ticker].ticker, c->attr[i].strategy,
-                                    s->job->strategies[c->attr[i].strategy].file, c->attr[i].weight};
+                                    c->attr[i].weight};
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(attribution_row));
     FIELD(t, attribution_row, ticker, snap->str);
     FIELD(t, attribution_row, strategy_index, H5T_NATIVE_INT32);
-    FIELD(t, attribution_row, strategy, snap->str);
     FIELD(t, attribution_row, weight, H5T_NATIVE_DOUBLE);
     int rc = write_table(snap->file, "attribution", t, (size_t)n, rows);
     H5Tclose(t);
