@@ -73,12 +73,35 @@ typedef struct self_eval {
     alc_status st;
     alc_partial p;
     alc_error e;
+    pthread_cond_t done; /* thread -> main: has_result set (wakes the poll at once) */
 } self_eval;
+
+/* Rank 0's recorder (N > 1): a thread that writes every accepted batch into
+ * the snapshot (alc_snapshot_write_batch: the only HDF5 calls while the
+ * batches run), in acceptance order, so that the main thread goes on
+ * polling and dispatching meanwhile and no evaluating rank waits for a
+ * write.  The mutex guards every field below th.  The thread reads an
+ * accepted batch's state (never changed again) and the session's status
+ * and error strings (not changed before the recorder is stopped). */
+typedef struct recorder {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    alc_snapshot *snap;   /* borrowed */
+    const alc_session *s; /* borrowed */
+    int *queue;           /* batch indices, n_batches slots (a batch is recorded once) */
+    int head, tail;
+    int quit;             /* main -> thread: nothing more will come; drain and end */
+    alc_status st;        /* the first failure (then nothing more is written) */
+    alc_error err;
+    double seconds;       /* time spent writing */
+} recorder;
 
 typedef struct coord {
     MPI_Comm comm;
     alc_session *s;
     self_eval *self;    /* rank 0 evaluates batches too (dynamic mode), or NULL */
+    recorder *rec;      /* N > 1: the recorder thread; NULL: record at once */
     alc_snapshot *snap;
     alc_events *ev;
     wstate *w;
@@ -135,6 +158,107 @@ static int mkdirs(const char *path)
         return -1;
     struct stat st;
     return stat(tmp, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/* ---- the recorder thread ---- */
+
+static void *recorder_main(void *arg)
+{
+    recorder *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (r->head == r->tail && !r->quit)
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (r->head == r->tail)
+            break; /* quit, and everything written */
+        int b = r->queue[r->head++];
+        int failed = r->st != ALC_OK;
+        pthread_mutex_unlock(&r->mu);
+        alc_error e;
+        alc_error_clear(&e);
+        alc_status st = ALC_OK;
+        double t0 = alc_now_mono();
+        if (!failed)
+            st = alc_snapshot_write_batch(r->snap, r->s, b, &e);
+        double dt = alc_now_mono() - t0;
+        pthread_mutex_lock(&r->mu);
+        r->seconds += dt;
+        if (st != ALC_OK && r->st == ALC_OK) {
+            r->st = st;
+            r->err = e;
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static alc_status recorder_start(alc_snapshot *snap, const alc_session *s, recorder **out,
+                                 alc_error *err)
+{
+    *out = NULL;
+    recorder *r = calloc(1, sizeof *r);
+    int *q = calloc((size_t)(s->n_batches > 0 ? s->n_batches : 1), sizeof *q);
+    if (!r || !q) {
+        free(r);
+        free(q);
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    }
+    r->snap = snap;
+    r->s = s;
+    r->queue = q;
+    r->st = ALC_OK;
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    if (pthread_create(&r->th, NULL, recorder_main, r) != 0) {
+        pthread_cond_destroy(&r->cv);
+        pthread_mutex_destroy(&r->mu);
+        free(q);
+        free(r);
+        return alc_fail(err, ALC_ERR_INTERNAL, "cannot start rank 0's recorder thread");
+    }
+    *out = r;
+    return ALC_OK;
+}
+
+static void recorder_push(recorder *r, int b)
+{
+    pthread_mutex_lock(&r->mu);
+    r->queue[r->tail++] = b;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* 1 (and *e filled) once a write failed. */
+static int recorder_failed(recorder *r, alc_error *e)
+{
+    pthread_mutex_lock(&r->mu);
+    int failed = r->st != ALC_OK;
+    if (failed)
+        *e = r->err;
+    pthread_mutex_unlock(&r->mu);
+    return failed;
+}
+
+/* Writes what is queued, stops the thread, frees it: the main thread may
+ * call the snapshot again afterwards. */
+static void recorder_stop(coord *c)
+{
+    recorder *r = c->rec;
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->quit = 1;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->th, NULL);
+    c->rec = NULL;
+    c->s->metrics.snapshot_batches_seconds += r->seconds;
+    if (r->st != ALC_OK)
+        set_fatal(c, &r->err);
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+    free(r->queue);
+    free(r);
 }
 
 /* ---- recording results ---- */
@@ -226,6 +350,10 @@ static void record_result(coord *c, int src, alc_partial *p, uint64_t bytes)
     bs->received_wall = alc_now_wall();
     bs->bytes = bytes;
     s->completed++;
+    if (c->rec) {
+        recorder_push(c->rec, bs->batch.index);
+        return;
+    }
     double t0 = alc_now_mono();
     check(c, alc_snapshot_write_batch(c->snap, s, bs->batch.index, &e), &e);
     s->metrics.snapshot_batches_seconds += alc_now_mono() - t0;
@@ -472,6 +600,7 @@ static void *self_main(void *arg)
         se->e = e;
         se->has_task = 0;
         se->has_result = 1;
+        pthread_cond_signal(&se->done);
     }
     pthread_mutex_unlock(&se->mu);
     return NULL;
@@ -492,7 +621,13 @@ static alc_status self_start(const alc_market *market, alc_day as_of, self_eval 
     }
     pthread_mutex_init(&se->mu, NULL);
     pthread_cond_init(&se->cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&se->done, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&se->th, NULL, self_main, se) != 0) {
+        pthread_cond_destroy(&se->done);
         pthread_cond_destroy(&se->cv);
         pthread_mutex_destroy(&se->mu);
         alc_worker_free(se->w);
@@ -518,6 +653,7 @@ static void self_stop(self_eval *se)
         alc_batch_desc_free(&se->d);
     if (se->has_result && se->st == ALC_OK)
         alc_partial_free(&se->p);
+    pthread_cond_destroy(&se->done);
     pthread_cond_destroy(&se->cv);
     pthread_mutex_destroy(&se->mu);
     alc_worker_free(se->w);
@@ -566,6 +702,28 @@ static void self_turn(coord *c)
     pthread_mutex_unlock(&se->mu);
 }
 
+/* Nothing to receive: wait POLL_SLEEP_US, or less when rank 0's evaluator
+ * thread finishes its batch meanwhile (so that it gets the next one at once). */
+static void idle_wait(coord *c)
+{
+    self_eval *se = c->self;
+    if (!se) {
+        alc_sleep_us(POLL_SLEEP_US);
+        return;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += POLL_SLEEP_US * 1000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&se->mu);
+    if (!se->has_result && se->busy)
+        pthread_cond_timedwait(&se->done, &se->mu, &until);
+    pthread_mutex_unlock(&se->mu);
+}
+
 /* Poll for results until every batch is accounted for or the deadline.  In
  * dynamic mode rank 0's evaluator thread (c->self) takes queued batches
  * too, one at a time, counted in max_parallel_batches like any other. */
@@ -595,7 +753,12 @@ static alc_status run_distributed(coord *c, int *timed_out, alc_error *err)
             break;
         }
         if (!flag) {
-            alc_sleep_us(POLL_SLEEP_US);
+            alc_error we;
+            if (c->rec && recorder_failed(c->rec, &we)) {
+                set_fatal(c, &we);
+                break;
+            }
+            idle_wait(c);
             continue;
         }
         st = receive(c, &status, 0, err);
@@ -1140,10 +1303,16 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
             c.self = NULL;
             alc_error_clear(&re);
         }
+        if (recorder_start(c.snap, s, &c.rec, &re) != ALC_OK) {
+            alc_log(ALC_LOG_WARN, "rank 0 records each batch itself: %s", re.msg);
+            c.rec = NULL;
+            alc_error_clear(&re);
+        }
         if (run_distributed(&c, &timed_out, &re) != ALC_OK)
             set_fatal(&c, &re);
         self_stop(c.self);
         c.self = NULL;
+        recorder_stop(&c); /* what was accepted is in the snapshot from here on */
         s->metrics.dispatch_seconds = alc_now_mono() - t_dispatch;
         double t_stop = alc_now_mono();
         res->abort_needed =

@@ -17,6 +17,7 @@ struct alc_snapshot {
     hid_t batches;  /* /batches group */
     hid_t job_strategies; /* /job/strategies table (its sha256 column fills in per batch) */
     hid_t batch_gcpl; /* creation properties of a /batches/<batch-id> group */
+    int recorded;     /* batches in /batches: what completed_batches says while they run */
     char partial_path[ALC_PATH_MAX + 16];
     char final_path[ALC_PATH_MAX];
 };
@@ -359,16 +360,23 @@ fail:
     return snapshot_discard(snap, h5fail(err, snap, "cannot write the session metadata"));
 }
 
-alc_status alc_snapshot_update(alc_snapshot *snap, const alc_session *s, alc_error *err)
+/* Status attributes with completed_batches = completed, flush. */
+static alc_status write_status(alc_snapshot *snap, const alc_session *s, int completed,
+                               alc_error *err)
 {
     int rc = 0;
     rc |= attr_str(snap, snap->file, "status", alc_session_status_name(s->status));
-    rc |= attr_i64(snap->file, "completed_batches", s->completed);
+    rc |= attr_i64(snap->file, "completed_batches", completed);
     rc |= attr_str(snap, snap->file, "error_type", s->error_type);
     rc |= attr_str(snap, snap->file, "error", s->error);
     if (rc || H5Fflush(snap->file, H5F_SCOPE_GLOBAL) < 0)
         return h5fail(err, snap, "cannot update the session status");
     return ALC_OK;
+}
+
+alc_status alc_snapshot_update(alc_snapshot *snap, const alc_session *s, alc_error *err)
+{
+    return write_status(snap, s, s->completed, err);
 }
 
 /* ---- batches ---- */
@@ -946,6 +954,7 @@ alc_status alc_snapshot_reopen(const alc_session *s, alc_snapshot **out, alc_err
     snap->job_strategies = H5Dopen2(snap->file, "job/strategies", H5P_DEFAULT);
     if (snap->job_strategies < 0)
         goto fail;
+    snap->recorded = s->completed; /* the batches this run reuses */
     hid_t f = snap->file;
     /* What the previous run left that this one replaces goes to its history. */
     hid_t hist = group_open_or_create(f, "history");
