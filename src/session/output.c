@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alchemiser/json.h"
 #include "alchemiser/session.h"
 #include "session/internal.h"
 
@@ -37,7 +38,7 @@ static void json_str(FILE *f, const char *s)
 static void json_num(FILE *f, double v)
 {
     char b[40];
-    int n = snprintf(b, sizeof b, "%.17g", v);
+    int n = alc_format_g17(v, b);
     fwrite(b, 1, n > 0 ? (size_t)n : 0, f);
 }
 
