@@ -200,6 +200,22 @@ case_resume_dead() {
     "$ALC" sessions list out --json >list4.out 2>&1
     has list4.out '"stale":false'
 
+    # the .partial holds the sha256 of the recorded batches' strategies only
+    # (each is hashed where it is evaluated); one of them changed: refused
+    check "hashes of the recorded batches" test "$(h5dump -d /job/strategies "$partial" | grep -c '"[0-9a-f]\{64\}"')" = $((done_before * 6))
+    cp s/g0000.clj g0000.orig
+    echo ';; edited' >>s/g0000.clj
+    before=$(sums out/*)
+    mpi 2 changed resume "$partial"
+    expect_rc 2 changed
+    has changed.err "strategy s/g0000.clj changed since the session was created"
+    check "refused resume leaves the files alone" test "$before" = "$(sums out/*)"
+    cp g0000.orig s/g0000.clj
+    # batch 9 (s/g0048..53, rank 1's after batch 3) was never evaluated: a
+    # change to it mixes nothing, the resume evaluates (and hashes) it now
+    check "batch 9 was not recorded" test -z "$(h5attr "$partial" batches/batch-9-of-10/status 2>/dev/null)"
+    echo ';; edited after the crash' >>s/g0050.clj
+
     # resume the dead session's .partial
     mpi 2 resume resume "$partial"
     expect_rc 0 resume
@@ -208,6 +224,8 @@ case_resume_dead() {
     check "same session" test "$id.h5.partial" = "$(basename "$partial")"
     check "status COMPLETED" test "$(h5attr "$h5" status)" = COMPLETED
     check "byte-identical to the uninterrupted run" same_bytes ref.json "$portfolio"
+    check "every strategy's sha256 recorded, the resumed batches' too" cmp -s \
+        <(h5dump -d /job/strategies "$h5" | grep -o '"[0-9a-f]\{64\}"' | tr -d '"') <(sha256sum s/g*.clj | cut -c1-64)
     check "only the missing batches ran" \
         test "$(counter "$h5" batches_requested)" = "$((10 - done_before))"
     check "history: the interrupted run, then COMPLETED" \

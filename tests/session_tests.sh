@@ -84,6 +84,10 @@ case_hundred() {
         total=$((total + $(h5rows "$h5" "/batches/batch-$i-of-10/signals")))
     done
     check "100 signals over the batch groups (none lost)" test "$total" = 100
+    # /job/strategies sha256: each file's hash, computed where it was evaluated
+    h5dump -d /job/strategies "$h5" | grep -o '"[0-9a-f]\{64\}"' | tr -d '"' >hashes.txt
+    sha256sum s/g*.clj | cut -c1-64 >want.txt
+    check "/job/strategies holds every strategy's sha256, in job order" cmp -s hashes.txt want.txt
     check "10 requested events" test "$(nevents "$events" StrategyBatchRequested)" = 10
     check "10 partial events" test "$(nevents "$events" PartialSignalGenerated)" = 10
     check "1 aggregation event" test "$(nevents "$events" AggregationCompleted)" = 1
@@ -272,6 +276,13 @@ case_faults() {
     check "die: h5dump reads it" h5dump -a /status "$partial" >/dev/null
     check "die: status shows the run did not finish" test "$(h5attr "$partial" status)" = PENDING
     check "die: batch 1 was kept" test "$(h5rows "$partial" /batches/batch-1-of-10/signals)" = 6
+    # the hashes of the recorded batches only (6 strategies each)
+    local kept hashes
+    kept=$(h5dump -n "$partial" | grep -c ' group *\/batches\/batch-[0-9]*-of-10$')
+    hashes=$(h5dump -d /job/strategies "$partial" | grep -c '"[0-9a-f]\{64\}"')
+    check "die: the .partial has the sha256 of the recorded batches' strategies" test "$hashes" = $((kept * 6))
+    check "die: batch 1's hashes" cmp -s <(h5dump -d /job/strategies "$partial" | grep -o '"[0-9a-f]\{64\}"' | head -6 | tr -d '"') \
+        <(sha256sum s/g000[0-5].clj | cut -c1-64)
 }
 
 case_valgrind() {

@@ -14,6 +14,7 @@
 #include "alchemiser/aggregate.h"
 #include "alchemiser/batch.h"
 #include "alchemiser/job.h"
+#include "alchemiser/json.h"
 #include "alchemiser/pack.h"
 #include "alchemiser/sha256.h"
 #include "alchemiser/worker.h"
@@ -91,7 +92,7 @@ static int setup_dirs(void)
 
 /* ---- SHA-256 ---- */
 
-static void test_sha256_vectors(void)
+static void sha256_vectors(void)
 {
     char hex[65];
     alc_sha256_hex("", 0, hex);
@@ -120,6 +121,38 @@ static void test_sha256_vectors(void)
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", d[i]);
     CU_ASSERT_STRING_EQUAL(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+/* The known vectors through the portable code and through the x86 SHA
+ * extensions (when this CPU has them), then both paths on the same
+ * pseudo-random inputs of every length 0..300 and a few large ones. */
+static void test_sha256_vectors(void)
+{
+    alc_sha256_accelerated(0);
+    sha256_vectors();
+    int ni = alc_sha256_accelerated(1);
+    sha256_vectors();
+    printf("(SHA extensions %s) ", ni ? "used" : "not available");
+    static unsigned char buf[70000];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (unsigned char)(x >> 16);
+    }
+    for (size_t len = 0; len <= 70000; len += len < 300 ? 1 : 6977) {
+        char a[65], b[65];
+        alc_sha256_accelerated(0);
+        alc_sha256_hex(buf, len, a);
+        alc_sha256_accelerated(1);
+        alc_sha256_hex(buf + 1, len, b); /* unaligned input too */
+        alc_sha256_accelerated(0);
+        char c[65];
+        alc_sha256_hex(buf + 1, len, c);
+        alc_sha256_accelerated(1);
+        CU_ASSERT_STRING_EQUAL(b, c);
+        alc_sha256_hex(buf, len, b);
+        CU_ASSERT_STRING_EQUAL(a, b);
+    }
 }
 
 /* ---- jobs ---- */
@@ -723,6 +756,21 @@ static void test_worker_freshness(void)
     const char *src2 = "(asset \"TLT\")";
     CU_ASSERT_EQUAL(alc_worker_freshness(&m, src2, strlen(src2), 200), 90);
     CU_ASSERT_EQUAL(alc_worker_freshness(&m, "\"X\"", 3, 200), 0);
+    /* an escaped quote does not end a string; a ';' inside a string is no
+     * comment; a comment ends at its line; an unterminated string runs to
+     * the end */
+    const char *esc = "\"a\\\"TLT\" \"GLD\"";
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, esc, strlen(esc), 200), 102);
+    const char *semi = "\"x;y\" \"tlt\"";
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, semi, strlen(semi), 200), 90);
+    const char *cmt = "\"GLD\" ; \"TLT\" \"SPY\"\n";
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, cmt, strlen(cmt), 200), 102);
+    const char *cmt2 = "; \"TLT\"\n\"SPY\" ; \"GLD\"";
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, cmt2, strlen(cmt2), 200), 105);
+    const char *open_str = "\"GLD\" \"TLT";
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, open_str, strlen(open_str), 200), 90);
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, "\"", 1, 200), 0);
+    CU_ASSERT_EQUAL(alc_worker_freshness(&m, "\"GLD\\", 5, 200), 0); /* "GLD\ : body GLD\ */
 }
 
 static void test_worker_batch(void)
@@ -776,6 +824,69 @@ static void test_worker_batch(void)
     alc_market_free(m);
 }
 
+
+/* ---- number formatting ---- */
+
+static int g17_mismatches;
+
+static void g17_check(double x)
+{
+    char a[64], b[64];
+    int na = alc_format_g17(x, a);
+    int nb = snprintf(b, sizeof b, "%.17g", x);
+    if (na != nb || strcmp(a, b)) {
+        if (g17_mismatches++ < 5)
+            printf("\n%a: alc_format_g17 \"%s\", printf \"%s\"", x, a, b);
+    }
+}
+
+static double bits_to_double(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+/* alc_format_g17 gives printf's bytes: exact binary fractions (ties to
+ * even included), random bit patterns over the whole exponent range,
+ * portfolio-like weights, neighbours of powers of ten, specials. */
+static void test_format_g17(void)
+{
+    g17_mismatches = 0;
+    for (int64_t m = 1; m <= 3000; m++)
+        for (int k = -2; k <= 120; k++) {
+            double x = ldexp((double)m, -k);
+            g17_check(x);
+            g17_check(-x);
+        }
+    uint64_t r = 88172645463325252ull;
+    for (int i = 0; i < 400000; i++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        /* exponents 2^-140 .. 2^70 mostly, every pattern now and then */
+        uint64_t u = i % 10 ? (r & 0x800fffffffffffffull) | ((uint64_t)(883 + r % 211) << 52) : r;
+        g17_check(bits_to_double(u));
+        double w = (double)(r % 1000 + 1) / (double)(r % 997 + 1) * 0.0001 / (double)(i % 13 + 1);
+        g17_check(w);
+        g17_check(1.0 / (double)(i + 1));
+    }
+    for (int p = -35; p <= 20; p++) {
+        double t = pow(10.0, p);
+        double x = t;
+        for (int j = 0; j < 40; j++)
+            x = nextafter(x, 0.0);
+        for (int j = 0; j < 80; j++, x = nextafter(x, INFINITY))
+            g17_check(x);
+    }
+    double special[] = {0.0, -0.0, INFINITY, -INFINITY, NAN, 1e16, 9999999999999998.0, 1e-30,
+                        4.9e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 0.1, 0.5,
+                        1.0, 1e-5, 1e-4, 0.0001, 123456789012345678.0};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+        g17_check(special[i]);
+    CU_ASSERT_EQUAL(g17_mismatches, 0);
+}
+
 int main(void)
 {
     if (setup_dirs() != 0) {
@@ -785,6 +896,7 @@ int main(void)
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     ALC_ADD_SUITE("sha256", {"vectors", test_sha256_vectors});
+    ALC_ADD_SUITE("json", {"%.17g", test_format_g17});
     ALC_ADD_SUITE("job", {"valid and defaults", test_job_valid_and_defaults},
                   {"allocations", test_job_allocations}, {"paths", test_job_paths},
                   {"syntax and types", test_job_syntax});

@@ -65,7 +65,8 @@ typedef struct alc_job_strategy {
     char *file;        /* as written in the job (used in every report) */
     char *path;        /* realpath of the file (what is read) */
     double allocation; /* fraction of capital, (0, 1] */
-    char sha256[65];   /* hex SHA-256 of the file's bytes; "" until alc_job_hash_sources() */
+    char sha256[65];   /* hex SHA-256 of the file's bytes; "" until alc_job_hash_source() (a
+                        * session hashes each file where it evaluates it: alc_signal) */
 } alc_job_strategy;
 
 typedef struct alc_job {
@@ -108,8 +109,12 @@ alc_status alc_job_parse(const char *path, const char *text, size_t len,
 
 void alc_job_free(alc_job *job);
 
-/* Read every strategy file and record the SHA-256 of its bytes in
- * strategies[i].sha256 (what a resume compares against). */
+/* Read strategy file i and record the SHA-256 of its bytes in
+ * strategies[i].sha256 (what a resume compares against the hash recorded
+ * when the session evaluated it). */
+alc_status alc_job_hash_source(alc_job *job, int i, alc_error *err);
+
+/* The same for every strategy, in job order. */
 alc_status alc_job_hash_sources(alc_job *job, alc_error *err);
 
 #endif

@@ -9,6 +9,12 @@
  * characters, quotes and backslashes; bytes >= 0x80 pass through (UTF-8). */
 void alc_json_string(FILE *out, const char *s);
 
+/* x formatted exactly as snprintf("%.17g") does (same bytes), into buf (32
+ * bytes at least), several times faster for the numbers of a portfolio
+ * (1e-30 <= |x| < 1e16: exact integer arithmetic; others: snprintf).
+ * Returns the length. */
+int alc_format_g17(double x, char *buf);
+
 /* Writes a double that parses back to the same value (%.17g), or null for
  * NaN/inf, which JSON cannot represent. */
 void alc_json_number(FILE *out, double x);

@@ -6,7 +6,7 @@
  * bit for bit), strings as u32 byte length + bytes (no NUL, UTF-8).
  *
  * Every message = 12-byte header + body:
- *   "ALC1" | u8 kind | u8 version (1) | u16 0 | u32 body length
+ *   "ALC1" | u8 kind | u8 version (2) | u16 0 | u32 body length
  * Kinds and bodies:
  *   1 SETUP   u8 go | str session_id | str correlation_id | str market |
  *             i32 as_of (days since 1970-01-01) | u8 scheduling (0 dynamic, 1 static) |
@@ -36,7 +36,7 @@
 #include "alchemiser/error.h"
 #include "alchemiser/worker.h"
 
-#define ALC_PACK_VERSION 1
+#define ALC_PACK_VERSION 2
 #define ALC_PACK_HEADER 12
 
 enum {

@@ -17,6 +17,12 @@ void alc_sha256_init(alc_sha256 *s);
 void alc_sha256_update(alc_sha256 *s, const void *data, size_t len);
 void alc_sha256_final(alc_sha256 *s, unsigned char digest[32]);
 
+/* Test hook: enable = 0 forces the portable code, 1 restores the default
+ * (the x86 SHA extensions when the CPU has them).  Returns 1 when the SHA
+ * extensions are in use from now on.  Not thread-safe: call it before
+ * hashing in other threads. */
+int alc_sha256_accelerated(int enable);
+
 /* One-shot: lower-case hex digest and a NUL into hex (65 bytes). */
 void alc_sha256_hex(const void *data, size_t len, char hex[65]);
 

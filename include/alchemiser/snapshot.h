@@ -23,7 +23,11 @@ typedef struct alc_snapshot alc_snapshot;
 alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_error *err);
 /* Rewrite status, completed_batches (and error) attributes, flush. */
 alc_status alc_snapshot_update(alc_snapshot *snap, const alc_session *s, alc_error *err);
-/* Group /batches/<batch-id> for an accepted batch, then update + flush. */
+/* Group /batches/<batch-id> for an accepted batch, then the status
+ * attributes (completed_batches: the batches recorded so far) + flush.
+ * Reads only that batch's state and s's status and error strings, so
+ * another thread may accept further batches meanwhile (the coordinator's
+ * recorder thread); no two threads may call into one snapshot at once. */
 alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, int batch,
                                     alc_error *err);
 /* Final tables and attributes, close, rename .partial -> final.  Frees snap

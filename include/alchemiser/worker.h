@@ -1,6 +1,7 @@
 /* Batch evaluation: what one worker does with one batch.
  *
- * For every strategy of a batch, in order: read the file, parse it, check
+ * For every strategy of a batch, in order: read the file (and hash its
+ * bytes with SHA-256, for the snapshot and a later resume), parse it, check
  * it statically against the market (unknown operators, tickers missing from
  * the market), evaluate it at the as-of date with alc_engine_eval(), scale
  * every weight of the final allocation by the strategy's allocation and
@@ -38,6 +39,7 @@ typedef struct alc_signal {
     char *error;        /* NULL when code == ALC_OK */
     double eval_ms;     /* read + parse + check + eval, monotonic clock */
     alc_day last_bar;   /* oldest "last bar at or before as_of" over the strategy's tickers; 0 = none */
+    char sha256[65];    /* hex SHA-256 of the bytes evaluated; "" when the file was not read */
 } alc_signal;
 
 typedef struct alc_partial {

@@ -124,6 +124,11 @@ def load_session(path):
                "counters": table(f, "metrics/counters"), "ranks": table(f, "metrics/ranks")}
         if not len(out["strategies"]):
             out["strategies"] = table(f, "job/strategies")
+        attr = out["attribution"]
+        if len(attr) and "strategy" not in attr.columns:
+            # /attribution names strategies by index (a row of /job/strategies)
+            files = table(f, "job/strategies")["file"].to_numpy()
+            attr.insert(2, "strategy", files[attr["strategy_index"].to_numpy()])
     for k, df in out.items():
         if isinstance(df, pd.DataFrame):
             df.insert(0, "session_id", sid)

@@ -1,6 +1,7 @@
 /* Deterministic merge of per-strategy weights (see include/alchemiser/aggregate.h). */
 #include "alchemiser/aggregate.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,14 +25,106 @@ typedef struct contrib {
     double weight;
 } contrib;
 
-/* Ticker, then strategy index: the fixed summation order. */
-static int cmp_contrib(const void *a, const void *b)
+/* Distinct tickers: an open-addressing set of borrowed strings. */
+typedef struct tset {
+    const char **key;
+    int *id;
+    size_t cap;
+    int n;
+} tset;
+
+static uint64_t str_hash(const char *s)
 {
-    const contrib *x = a, *y = b;
-    int c = strcmp(x->ticker, y->ticker);
-    if (c)
-        return c;
-    return (x->strategy > y->strategy) - (x->strategy < y->strategy);
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Slot of ticker t, or of the empty slot where it would go. */
+static size_t tset_find(const tset *ts, const char *t)
+{
+    size_t k = (size_t)str_hash(t) & (ts->cap - 1);
+    while (ts->key[k] && strcmp(ts->key[k], t))
+        k = (k + 1) & (ts->cap - 1);
+    return k;
+}
+
+/* Insert ticker t when new (growing the table); -1 when out of memory. */
+static int tset_add(tset *ts, const char *t)
+{
+    if ((size_t)(ts->n + 1) * 2 > ts->cap) {
+        size_t cap = ts->cap ? ts->cap * 2 : 64;
+        tset g = {calloc(cap, sizeof(const char *)), malloc(cap * sizeof(int)), cap, ts->n};
+        if (!g.key || !g.id) {
+            free(g.key);
+            free(g.id);
+            return -1;
+        }
+        for (size_t i = 0; i < ts->cap; i++)
+            if (ts->key[i])
+                g.key[tset_find(&g, ts->key[i])] = ts->key[i];
+        free(ts->key);
+        free(ts->id);
+        *ts = g;
+    }
+    size_t k = tset_find(ts, t);
+    if (!ts->key[k]) {
+        ts->key[k] = t;
+        ts->n++;
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sort c by ticker (byte order), keeping the strategy order within each
+ * ticker: the contributions arrive in strategy order, so a stable
+ * counting sort over the (few) distinct tickers gives the fixed summation
+ * order (ticker, then strategy index) in linear time.  Returns the sorted
+ * copy (NULL when out of memory). */
+static contrib *sort_contribs(const contrib *c, size_t n)
+{
+    tset ts = {NULL, NULL, 0, 0};
+    int *tid = malloc((n ? n : 1) * sizeof *tid);
+    contrib *out = malloc((n ? n : 1) * sizeof *out);
+    int ok = tid && out;
+    for (size_t i = 0; ok && i < n; i++)
+        if (tset_add(&ts, c[i].ticker) != 0)
+            ok = 0;
+    const char **names = ok ? malloc((size_t)(ts.n ? ts.n : 1) * sizeof *names) : NULL;
+    size_t *start = ok ? calloc((size_t)ts.n + 1, sizeof *start) : NULL;
+    ok = ok && names && start;
+    if (ok) {
+        int m = 0;
+        for (size_t k = 0; k < ts.cap; k++)
+            if (ts.key[k])
+                names[m++] = ts.key[k];
+        qsort(names, (size_t)m, sizeof *names, cmp_str);
+        for (int r = 0; r < m; r++)
+            ts.id[tset_find(&ts, names[r])] = r;
+        for (size_t i = 0; i < n; i++) {
+            tid[i] = ts.id[tset_find(&ts, c[i].ticker)];
+            start[tid[i] + 1]++;
+        }
+        for (int r = 0; r < m; r++)
+            start[r + 1] += start[r];
+        for (size_t i = 0; i < n; i++)
+            out[start[tid[i]]++] = c[i];
+    }
+    free(names);
+    free(start);
+    free(tid);
+    free(ts.key);
+    free(ts.id);
+    if (!ok) {
+        free(out);
+        return NULL;
+    }
+    return out;
 }
 
 alc_status alc_aggregate(const alc_signal *const *signals, int n_strategies,
@@ -73,9 +166,13 @@ alc_status alc_aggregate_ex(const alc_signal *const *signals, int n_strategies,
             c[j++] = (contrib){signals[i]->w[k].ticker, i,
                                divisor == 1.0 ? signals[i]->w[k].weight
                                               : signals[i]->w[k].weight / divisor};
-    /* qsort is not stable, but (ticker, strategy) is a total order here: a
-     * strategy's allocation has each ticker once. */
-    qsort(c, n, sizeof *c, cmp_contrib);
+    /* (ticker, strategy) is a total order here: a strategy's allocation has
+     * each ticker once. */
+    contrib *sorted = sort_contribs(c, n);
+    free(c);
+    if (!sorted)
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    c = sorted;
 
     out->w = calloc(n ? n : 1, sizeof *out->w);
     out->attr = malloc((n ? n : 1) * sizeof *out->attr);

@@ -49,36 +49,86 @@ void alc_session_free(alc_session *s)
     free(s);
 }
 
+/* A worker sends one REQUEST when it is ready, then RESULT and REQUEST
+ * after each batch sent to it: it waits for a command, every message of it
+ * received, exactly when reqs == sent + 1. */
 typedef struct wstate {
-    int requested;  /* waiting for a command (sent REQUEST) */
+    int reqs;       /* REQUEST messages received */
+    int sent;       /* BATCH messages sent (point to point) */
     int inflight;   /* batches dispatched and not answered */
     int stopped;    /* STOP sent */
 } wstate;
 
+static int idle_worker(const wstate *w) { return w->reqs > w->sent; }
+
+/* Batches each evaluating rank holds in dynamic mode: the one it evaluates
+ * and the next one, already handed over, so that it never waits for rank
+ * 0's main thread between two batches (a busy 2-core machine can delay a
+ * woken thread by milliseconds). */
+#define PREFETCH 2
+
 /* Rank 0's own evaluator in dynamic mode with workers: a thread that
- * evaluates one batch at a time (alc_worker_run_batch, no MPI, no HDF5)
- * while the main thread keeps polling, dispatching and recording, so that
- * no worker ever waits for rank 0.  The mutex guards every field below th. */
-typedef struct self_eval {
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    alc_worker *w;       /* owned; borrowed by the thread */
-    alc_day as_of;
-    int busy;            /* a batch is handed over and its result not taken yet */
-    int has_task;        /* main -> thread: d holds the batch */
-    int has_result;      /* thread -> main: st, p, e hold the outcome */
-    int quit;
-    alc_batch_desc d;
+ * evaluates the batches handed to it one at a time (alc_worker_run_batch,
+ * no MPI, no HDF5) while the main thread keeps polling, dispatching and
+ * queueing results for the recorder, so that no worker ever waits for rank
+ * 0.  The mutex guards every field below th except `held`. */
+typedef struct self_result {
     alc_status st;
     alc_partial p;
     alc_error e;
+} self_result;
+
+typedef struct self_eval {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;   /* main -> thread: a task, or quit */
+    pthread_cond_t done; /* thread -> main: a result (wakes the poll at once) */
+    alc_worker *w;       /* owned; borrowed by the thread */
+    alc_day as_of;
+    int held;            /* main thread only: handed over, result not taken yet (<= PREFETCH) */
+    alc_batch_desc task[PREFETCH]; /* queued tasks (owned until the thread takes one) */
+    int t_head, t_count;
+    self_result res[PREFETCH];     /* results not taken yet */
+    int r_head, r_count;
+    int quit;
 } self_eval;
+
+/* Rank 0's recorder (N > 1): a thread that writes every accepted batch into
+ * the snapshot (alc_snapshot_write_batch: the only HDF5 calls while the
+ * batches run), in acceptance order, so that the main thread goes on
+ * polling and dispatching meanwhile and no evaluating rank waits for a
+ * write.  The mutex guards every field below th.  The thread reads an
+ * accepted batch's state (never changed again) and the session's status
+ * and error strings (not changed before the recorder is stopped). */
+typedef struct recorder {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    alc_snapshot *snap;   /* borrowed */
+    const alc_session *s; /* borrowed */
+    int *queue;           /* batch indices, n_batches slots (a batch is recorded once) */
+    int head, tail;
+    int quit;             /* main -> thread: nothing more will come; drain and end */
+    alc_status st;        /* the first failure (then nothing more is written) */
+    alc_error err;
+    double seconds;       /* time spent writing */
+} recorder;
+
+/* A BATCH sent with MPI_Isend to a worker busy with its previous batch (a
+ * blocking send could wait until that batch is done); the bytes are kept
+ * until the send completes. */
+typedef struct pending_send {
+    MPI_Request req;
+    alc_buf buf;
+} pending_send;
 
 typedef struct coord {
     MPI_Comm comm;
     alc_session *s;
     self_eval *self;    /* rank 0 evaluates batches too (dynamic mode), or NULL */
+    recorder *rec;      /* N > 1: the recorder thread; NULL: record at once */
+    pending_send *sends; /* prefetched batches still being sent (MPI_Isend) */
+    int n_sends, cap_sends;
     alc_snapshot *snap;
     alc_events *ev;
     wstate *w;
@@ -135,6 +185,107 @@ static int mkdirs(const char *path)
         return -1;
     struct stat st;
     return stat(tmp, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/* ---- the recorder thread ---- */
+
+static void *recorder_main(void *arg)
+{
+    recorder *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (r->head == r->tail && !r->quit)
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (r->head == r->tail)
+            break; /* quit, and everything written */
+        int b = r->queue[r->head++];
+        int failed = r->st != ALC_OK;
+        pthread_mutex_unlock(&r->mu);
+        alc_error e;
+        alc_error_clear(&e);
+        alc_status st = ALC_OK;
+        double t0 = alc_now_mono();
+        if (!failed)
+            st = alc_snapshot_write_batch(r->snap, r->s, b, &e);
+        double dt = alc_now_mono() - t0;
+        pthread_mutex_lock(&r->mu);
+        r->seconds += dt;
+        if (st != ALC_OK && r->st == ALC_OK) {
+            r->st = st;
+            r->err = e;
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static alc_status recorder_start(alc_snapshot *snap, const alc_session *s, recorder **out,
+                                 alc_error *err)
+{
+    *out = NULL;
+    recorder *r = calloc(1, sizeof *r);
+    int *q = calloc((size_t)(s->n_batches > 0 ? s->n_batches : 1), sizeof *q);
+    if (!r || !q) {
+        free(r);
+        free(q);
+        return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+    }
+    r->snap = snap;
+    r->s = s;
+    r->queue = q;
+    r->st = ALC_OK;
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    if (pthread_create(&r->th, NULL, recorder_main, r) != 0) {
+        pthread_cond_destroy(&r->cv);
+        pthread_mutex_destroy(&r->mu);
+        free(q);
+        free(r);
+        return alc_fail(err, ALC_ERR_INTERNAL, "cannot start rank 0's recorder thread");
+    }
+    *out = r;
+    return ALC_OK;
+}
+
+static void recorder_push(recorder *r, int b)
+{
+    pthread_mutex_lock(&r->mu);
+    r->queue[r->tail++] = b;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* 1 (and *e filled) once a write failed. */
+static int recorder_failed(recorder *r, alc_error *e)
+{
+    pthread_mutex_lock(&r->mu);
+    int failed = r->st != ALC_OK;
+    if (failed)
+        *e = r->err;
+    pthread_mutex_unlock(&r->mu);
+    return failed;
+}
+
+/* Writes what is queued, stops the thread, frees it: the main thread may
+ * call the snapshot again afterwards. */
+static void recorder_stop(coord *c)
+{
+    recorder *r = c->rec;
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->quit = 1;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->th, NULL);
+    c->rec = NULL;
+    c->s->metrics.snapshot_batches_seconds += r->seconds;
+    if (r->st != ALC_OK)
+        set_fatal(c, &r->err);
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+    free(r->queue);
+    free(r);
 }
 
 /* ---- recording results ---- */
@@ -226,6 +377,10 @@ static void record_result(coord *c, int src, alc_partial *p, uint64_t bytes)
     bs->received_wall = alc_now_wall();
     bs->bytes = bytes;
     s->completed++;
+    if (c->rec) {
+        recorder_push(c->rec, bs->batch.index);
+        return;
+    }
     double t0 = alc_now_mono();
     check(c, alc_snapshot_write_batch(c->snap, s, bs->batch.index, &e), &e);
     s->metrics.snapshot_batches_seconds += alc_now_mono() - t0;
@@ -248,6 +403,20 @@ static void mark_dispatched(coord *c, int b, int rank)
     alc_log(ALC_LOG_DEBUG, "%s -> rank %d (attempt %d)", bs->batch.id, rank, bs->attempts);
 }
 
+/* Free the buffers of the prefetch sends that have completed. */
+static void reap_sends(coord *c)
+{
+    for (int i = 0; i < c->n_sends;) {
+        int done = 0;
+        if (MPI_Test(&c->sends[i].req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || done) {
+            alc_buf_free(&c->sends[i].buf);
+            c->sends[i] = c->sends[--c->n_sends];
+        } else {
+            i++;
+        }
+    }
+}
+
 static alc_status send_batch(coord *c, int r, int b, alc_error *err)
 {
     alc_session *s = c->s;
@@ -261,19 +430,49 @@ static alc_status send_batch(coord *c, int r, int b, alc_error *err)
     alc_buf_init(&buf);
     st = alc_pack_batch(&d, &buf, err);
     alc_batch_desc_free(&d);
-    if (st == ALC_OK) {
+    size_t len = buf.len;
+    if (st == ALC_OK && idle_worker(&c->w[r])) {
+        /* it waits in MPI_Probe: the send completes at once */
         int rc = MPI_Send(buf.data, (int)buf.len, MPI_BYTE, r, ALC_TAG_BATCH, c->comm);
         if (rc != MPI_SUCCESS)
             st = mpi_fail(err, rc, "sending a batch");
+        alc_buf_free(&buf);
+    } else if (st == ALC_OK) {
+        /* prefetch to a busy worker: never wait for it */
+        if (c->n_sends == c->cap_sends) {
+            int cap = c->cap_sends ? 2 * c->cap_sends : 8;
+            pending_send *ns = realloc(c->sends, sizeof *ns * (size_t)cap);
+            if (!ns)
+                st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+            else {
+                c->sends = ns;
+                c->cap_sends = cap;
+            }
+        }
+        if (st == ALC_OK) {
+            pending_send *ps = &c->sends[c->n_sends];
+            ps->buf = buf;
+            int rc = MPI_Isend(ps->buf.data, (int)ps->buf.len, MPI_BYTE, r, ALC_TAG_BATCH, c->comm,
+                               &ps->req);
+            if (rc != MPI_SUCCESS) {
+                st = mpi_fail(err, rc, "sending a batch");
+                alc_buf_free(&ps->buf);
+            } else {
+                c->n_sends++;
+            }
+        } else {
+            alc_buf_free(&buf);
+        }
+    } else {
+        alc_buf_free(&buf);
     }
     if (st == ALC_OK) {
-        s->metrics.bytes_sent += buf.len;
-        s->metrics.ranks[0].bytes_sent += buf.len;
-        c->w[r].requested = 0;
+        s->metrics.bytes_sent += len;
+        s->metrics.ranks[0].bytes_sent += len;
+        c->w[r].sent++;
         c->w[r].inflight++;
         c->inflight++;
     }
-    alc_buf_free(&buf);
     return st;
 }
 
@@ -294,19 +493,24 @@ static int pick(const coord *c, int r)
     return c->n_workers <= 1 ? fallback : -1;
 }
 
+/* Dynamic mode: every ready worker gets batches until it holds PREFETCH
+ * (the next one waits in its MPI queue while it evaluates).  Static mode
+ * (retries only): a worker gets one when it asks. */
 static alc_status dispatch_idle(coord *c, alc_error *err)
 {
+    int dynamic = c->s->scheduling == ALC_SCHED_DYNAMIC;
     for (int r = 1; r <= c->n_workers; r++) {
-        if (!c->w[r].requested || c->w[r].stopped)
-            continue;
-        if (c->s->scheduling == ALC_SCHED_DYNAMIC && c->inflight >= c->s->max_parallel)
-            break;
-        int b = pick(c, r);
-        if (b < 0)
-            continue;
-        alc_status st = send_batch(c, r, b, err);
-        if (st != ALC_OK)
-            return st;
+        wstate *w = &c->w[r];
+        while (!w->stopped && (dynamic ? w->reqs > 0 && w->inflight < PREFETCH : idle_worker(w))) {
+            if (dynamic && c->inflight >= c->s->max_parallel)
+                return ALC_OK;
+            int b = pick(c, r);
+            if (b < 0)
+                break;
+            alc_status st = send_batch(c, r, b, err);
+            if (st != ALC_OK)
+                return st;
+        }
     }
     return ALC_OK;
 }
@@ -417,7 +621,7 @@ static alc_status receive(coord *c, const MPI_Status *status, int late, alc_erro
     }
     alc_session *s = c->s;
     if (tag == ALC_TAG_REQUEST) {
-        c->w[src].requested = 1;
+        c->w[src].reqs++;
     } else if (tag == ALC_TAG_RESULT) {
         char *sid = NULL;
         alc_partial p;
@@ -457,21 +661,22 @@ static void *self_main(void *arg)
     self_eval *se = arg;
     pthread_mutex_lock(&se->mu);
     for (;;) {
-        while (!se->has_task && !se->quit)
+        while (!se->t_count && !se->quit)
             pthread_cond_wait(&se->cv, &se->mu);
         if (se->quit)
-            break;
+            break; /* queued tasks are dropped: the session is over */
+        alc_batch_desc d = se->task[se->t_head];
+        se->t_head = (se->t_head + 1) % PREFETCH;
+        se->t_count--;
         pthread_mutex_unlock(&se->mu);
-        alc_error e;
-        alc_error_clear(&e);
-        alc_partial p;
-        alc_status st = alc_worker_run_batch(se->w, &se->d, se->as_of, &p, &e);
+        self_result r;
+        alc_error_clear(&r.e);
+        r.st = alc_worker_run_batch(se->w, &d, se->as_of, &r.p, &r.e);
+        alc_batch_desc_free(&d);
         pthread_mutex_lock(&se->mu);
-        se->st = st;
-        se->p = p;
-        se->e = e;
-        se->has_task = 0;
-        se->has_result = 1;
+        se->res[(se->r_head + se->r_count) % PREFETCH] = r;
+        se->r_count++;
+        pthread_cond_signal(&se->done);
     }
     pthread_mutex_unlock(&se->mu);
     return NULL;
@@ -492,7 +697,13 @@ static alc_status self_start(const alc_market *market, alc_day as_of, self_eval 
     }
     pthread_mutex_init(&se->mu, NULL);
     pthread_cond_init(&se->cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&se->done, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&se->th, NULL, self_main, se) != 0) {
+        pthread_cond_destroy(&se->done);
         pthread_cond_destroy(&se->cv);
         pthread_mutex_destroy(&se->mu);
         alc_worker_free(se->w);
@@ -514,55 +725,84 @@ static void self_stop(self_eval *se)
     pthread_cond_signal(&se->cv);
     pthread_mutex_unlock(&se->mu);
     pthread_join(se->th, NULL);
-    if (se->has_task || se->has_result)
-        alc_batch_desc_free(&se->d);
-    if (se->has_result && se->st == ALC_OK)
-        alc_partial_free(&se->p);
+    for (int i = 0; i < se->t_count; i++)
+        alc_batch_desc_free(&se->task[(se->t_head + i) % PREFETCH]);
+    for (int i = 0; i < se->r_count; i++) {
+        self_result *r = &se->res[(se->r_head + i) % PREFETCH];
+        if (r->st == ALC_OK)
+            alc_partial_free(&r->p);
+    }
+    pthread_cond_destroy(&se->done);
     pthread_cond_destroy(&se->cv);
     pthread_mutex_destroy(&se->mu);
     alc_worker_free(se->w);
     free(se);
 }
 
-/* Take the thread's result (recorded like a worker's), then hand it the
- * next queued batch if there is room. */
+/* Take the thread's results (recorded like a worker's), then hand it
+ * queued batches until it holds PREFETCH, if there is room. */
 static void self_turn(coord *c)
 {
     self_eval *se = c->self;
     alc_session *s = c->s;
+    self_result got[PREFETCH];
     pthread_mutex_lock(&se->mu);
-    int done = se->has_result;
-    alc_status st = se->st;
-    alc_partial p = se->p;
-    alc_error e = se->e;
-    se->has_result = 0;
+    int n = se->r_count;
+    for (int i = 0; i < n; i++)
+        got[i] = se->res[(se->r_head + i) % PREFETCH];
+    se->r_head = (se->r_head + n) % PREFETCH;
+    se->r_count = 0;
     pthread_mutex_unlock(&se->mu);
-    if (done) {
-        alc_batch_desc_free(&se->d);
-        se->busy = 0;
+    for (int i = 0; i < n; i++) {
+        se->held--;
         c->inflight--;
-        if (st != ALC_OK)
-            set_fatal(c, &e);
+        if (got[i].st != ALC_OK)
+            set_fatal(c, &got[i].e);
         else
-            record_result(c, 0, &p, 0);
+            record_result(c, 0, &got[i].p, 0);
     }
-    if (se->busy || c->fatal || c->inflight >= s->max_parallel)
-        return;
-    int b = pick(c, 0);
-    if (b < 0)
-        return;
-    mark_dispatched(c, b, 0);
-    alc_batch_state *bs = &s->batches[b];
-    alc_error_clear(&e);
-    if (alc_batch_desc_make(s->job, &bs->batch, bs->attempts, bs->ticket, &se->d, &e) != ALC_OK) {
-        set_fatal(c, &e);
+    while (se->held < PREFETCH && !c->fatal && c->inflight < s->max_parallel) {
+        int b = pick(c, 0);
+        if (b < 0)
+            return;
+        mark_dispatched(c, b, 0);
+        alc_batch_state *bs = &s->batches[b];
+        alc_batch_desc d;
+        alc_error e;
+        alc_error_clear(&e);
+        if (alc_batch_desc_make(s->job, &bs->batch, bs->attempts, bs->ticket, &d, &e) != ALC_OK) {
+            set_fatal(c, &e);
+            return;
+        }
+        se->held++;
+        c->inflight++;
+        pthread_mutex_lock(&se->mu);
+        se->task[(se->t_head + se->t_count) % PREFETCH] = d;
+        se->t_count++;
+        pthread_cond_signal(&se->cv);
+        pthread_mutex_unlock(&se->mu);
+    }
+}
+
+/* Nothing to receive: wait POLL_SLEEP_US, or less when rank 0's evaluator
+ * thread finishes its batch meanwhile (so that it gets the next one at once). */
+static void idle_wait(coord *c)
+{
+    self_eval *se = c->self;
+    if (!se) {
+        alc_sleep_us(POLL_SLEEP_US);
         return;
     }
-    se->busy = 1;
-    c->inflight++;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += POLL_SLEEP_US * 1000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
     pthread_mutex_lock(&se->mu);
-    se->has_task = 1;
-    pthread_cond_signal(&se->cv);
+    if (!se->r_count && se->held > 0)
+        pthread_cond_timedwait(&se->done, &se->mu, &until);
     pthread_mutex_unlock(&se->mu);
 }
 
@@ -580,6 +820,8 @@ static alc_status run_distributed(coord *c, int *timed_out, alc_error *err)
             *timed_out = 1;
             break;
         }
+        if (c->n_sends)
+            reap_sends(c);
         if ((st = dispatch_idle(c, err)) != ALC_OK)
             break;
         if (c->self) {
@@ -595,7 +837,12 @@ static alc_status run_distributed(coord *c, int *timed_out, alc_error *err)
             break;
         }
         if (!flag) {
-            alc_sleep_us(POLL_SLEEP_US);
+            alc_error we;
+            if (c->rec && recorder_failed(c->rec, &we)) {
+                set_fatal(c, &we);
+                break;
+            }
+            idle_wait(c);
             continue;
         }
         st = receive(c, &status, 0, err);
@@ -613,7 +860,7 @@ static int stop_workers(coord *c, double grace)
         for (int r = 1; r <= c->n_workers; r++) {
             if (c->w[r].stopped)
                 continue;
-            if (c->w[r].requested) {
+            if (idle_worker(&c->w[r])) {
                 if (MPI_Send(NULL, 0, MPI_BYTE, r, ALC_TAG_STOP, c->comm) == MPI_SUCCESS)
                     c->w[r].stopped = 1;
                 else
@@ -622,6 +869,8 @@ static int stop_workers(coord *c, double grace)
                 pending++;
             }
         }
+        if (c->n_sends)
+            reap_sends(c);
         if (!pending)
             return 0;
         if (alc_now_mono() >= end) {
@@ -698,8 +947,9 @@ alc_status alc_session_alloc(const alc_job *job, int n_ranks, int batch_size,
     s->as_of = as_of;
     s->batch_size = batch_size;
     s->scheduling = scheduling;
-    /* default: one batch per evaluating rank (rank 0 evaluates too) */
-    s->max_parallel = job->max_parallel_batches > 0 ? job->max_parallel_batches : n_ranks;
+    /* default: PREFETCH batches per evaluating rank (rank 0 evaluates too) */
+    s->max_parallel = job->max_parallel_batches > 0 ? job->max_parallel_batches
+                                                    : PREFETCH * n_ranks;
     s->status = ALC_SESSION_PENDING;
     s->created_wall = s->started_wall = alc_now_wall();
     s->start_mono = alc_now_mono();
@@ -940,8 +1190,8 @@ static alc_status prepare_new(coord *c, const alc_run_options *opt, int n_ranks,
         st = alc_job_load(opt->job_path, opt->strategies_dir, &job, err);
     }
     *job_out = job;
-    if (st == ALC_OK)
-        st = alc_job_hash_sources(job, err);
+    /* The strategy files are hashed where they are evaluated (worker.c),
+     * not here: rank 0 reads none of them before the dispatch. */
     c->t_job = alc_now_mono();
     alc_market *market = NULL;
     if (st == ALC_OK)
@@ -1140,10 +1390,16 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
             c.self = NULL;
             alc_error_clear(&re);
         }
+        if (recorder_start(c.snap, s, &c.rec, &re) != ALC_OK) {
+            alc_log(ALC_LOG_WARN, "rank 0 records each batch itself: %s", re.msg);
+            c.rec = NULL;
+            alc_error_clear(&re);
+        }
         if (run_distributed(&c, &timed_out, &re) != ALC_OK)
             set_fatal(&c, &re);
         self_stop(c.self);
         c.self = NULL;
+        recorder_stop(&c); /* what was accepted is in the snapshot from here on */
         s->metrics.dispatch_seconds = alc_now_mono() - t_dispatch;
         double t_stop = alc_now_mono();
         res->abort_needed =
@@ -1211,6 +1467,18 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
     if (st == ALC_OK)
         st = st3;
     alc_events_close(c.ev);
+    /* Prefetched batches never received (a worker that hangs or died: the
+     * MPI job is aborted next) are released unsent; a stopped worker had
+     * received all of its own. */
+    for (int i = 0; i < c.n_sends; i++) {
+        int done = 0;
+        if (!res->abort_needed)
+            MPI_Wait(&c.sends[i].req, MPI_STATUS_IGNORE);
+        else if (MPI_Test(&c.sends[i].req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done)
+            MPI_Request_free(&c.sends[i].req);
+        alc_buf_free(&c.sends[i].buf);
+    }
+    free(c.sends);
     free(c.w);
     res->status = s->status;
     if (st != ALC_OK) {

@@ -575,28 +575,36 @@ alc_status alc_job_load(const char *path, const char *strategies_dir, alc_job **
     return st;
 }
 
-alc_status alc_job_hash_sources(alc_job *job, alc_error *err)
+alc_status alc_job_hash_source(alc_job *job, int i, alc_error *err)
 {
     unsigned char buf[65536];
+    alc_job_strategy *js = &job->strategies[i];
+    FILE *f = fopen(js->path, "rb");
+    if (!f)
+        return alc_fail_at(err, ALC_ERR_IO, js->file, 0, 0, "cannot read the strategy: %s",
+                           strerror(errno));
+    alc_sha256 h;
+    alc_sha256_init(&h);
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        alc_sha256_update(&h, buf, got);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return alc_fail_at(err, ALC_ERR_IO, js->file, 0, 0, "read error");
+    unsigned char d[32];
+    alc_sha256_final(&h, d);
+    for (int k = 0; k < 32; k++)
+        snprintf(js->sha256 + 2 * k, 3, "%02x", d[k]);
+    return ALC_OK;
+}
+
+alc_status alc_job_hash_sources(alc_job *job, alc_error *err)
+{
     for (int i = 0; i < job->n_strategies; i++) {
-        alc_job_strategy *js = &job->strategies[i];
-        FILE *f = fopen(js->path, "rb");
-        if (!f)
-            return alc_fail_at(err, ALC_ERR_IO, js->file, 0, 0, "cannot read the strategy: %s",
-                               strerror(errno));
-        alc_sha256 h;
-        alc_sha256_init(&h);
-        size_t got;
-        while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-            alc_sha256_update(&h, buf, got);
-        int bad = ferror(f);
-        fclose(f);
-        if (bad)
-            return alc_fail_at(err, ALC_ERR_IO, js->file, 0, 0, "read error");
-        unsigned char d[32];
-        alc_sha256_final(&h, d);
-        for (int k = 0; k < 32; k++)
-            snprintf(js->sha256 + 2 * k, 3, "%02x", d[k]);
+        alc_status st = alc_job_hash_source(job, i, err);
+        if (st != ALC_OK)
+            return st;
     }
     return ALC_OK;
 }

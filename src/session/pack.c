@@ -418,6 +418,7 @@ alc_status alc_pack_partial(const char *session_id, const alc_partial *p, alc_bu
         const alc_signal *s = &p->signals[i];
         put_u32(out, (uint32_t)s->index);
         put_str(out, s->file);
+        put_str(out, s->sha256);
         put_f64(out, s->allocation);
         put_u32(out, (uint32_t)s->code);
         put_str(out, s->error);
@@ -460,7 +461,7 @@ alc_status alc_unpack_partial(const void *data, size_t len, char **session_id, a
     out->eval_ms = get_f64(&r);
     out->failed = (int)get_u8(&r);
     out->error = empty_to_null(get_str(&r));
-    uint32_t n = get_count(&r, 4 + 4 + 8 + 4 + 4 + 8 + 4 + 4);
+    uint32_t n = get_count(&r, 4 + 4 + 4 + 8 + 4 + 4 + 8 + 4 + 4);
     if (!r.bad && n > 0) {
         out->signals = calloc(n, sizeof *out->signals);
         if (!out->signals)
@@ -471,6 +472,12 @@ alc_status alc_unpack_partial(const void *data, size_t len, char **session_id, a
         out->n_signals = (int)i + 1;
         s->index = (int)get_u32(&r);
         s->file = get_str(&r);
+        char *sha = get_str(&r);
+        if (sha && strlen(sha) < sizeof s->sha256)
+            memcpy(s->sha256, sha, strlen(sha) + 1);
+        else if (!r.bad)
+            r.bad = 1; /* not a hex digest */
+        free(sha);
         s->allocation = get_f64(&r);
         s->code = (alc_status)get_u32(&r);
         s->error = empty_to_null(get_str(&r));

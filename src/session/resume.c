@@ -110,7 +110,11 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* Every strategy must be the same file with the same bytes. */
+/* Every strategy must be the same file, and every strategy the session has
+ * evaluated (its hash recorded in /job/strategies when its batch was
+ * recorded) must still have the same bytes.  A strategy never evaluated
+ * has no hash yet: it is evaluated (and hashed) by this run, so nothing
+ * can mix two versions of it. */
 static alc_status check_sources(const alc_snapshot_job *sj, alc_job *job, const char *snapshot,
                                 alc_error *err)
 {
@@ -121,20 +125,22 @@ static alc_status check_sources(const alc_snapshot_job *sj, alc_job *job, const 
     if (sj->n != job->n_strategies)
         return alc_fail_at(err, ALC_ERR_JOB, snapshot, 0, 0,
                            "the job lists %d strategies, the snapshot %d", job->n_strategies, sj->n);
-    alc_status st = alc_job_hash_sources(job, err);
-    if (st != ALC_OK)
-        return st;
     for (int i = 0; i < sj->n; i++) {
-        const alc_job_strategy *js = &job->strategies[i];
+        alc_job_strategy *js = &job->strategies[i];
         if (strcmp(js->path, sj->path[i]))
             return alc_fail_at(err, ALC_ERR_JOB, snapshot, 0, 0,
                                "strategy %s now resolves to %s, the session used %s", js->file,
                                js->path, sj->path[i]);
+        if (!sj->sha256[i] || !sj->sha256[i][0])
+            continue;
+        alc_status st = alc_job_hash_source(job, i, err);
+        if (st != ALC_OK)
+            return st;
         if (strcmp(js->sha256, sj->sha256[i]))
             return alc_fail_at(err, ALC_ERR_JOB, snapshot, 0, 0,
                                "strategy %s changed since the session was created (sha256 %.12s..., "
-                               "recorded %.12s...): resuming would mix two versions; use "
-                               "'alchemiser rerun'",
+                               "recorded %.12s... when it was evaluated): resuming would mix two "
+                               "versions; use 'alchemiser rerun'",
                                js->file, js->sha256, sj->sha256[i]);
     }
     return ALC_OK;

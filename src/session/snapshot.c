@@ -15,6 +15,9 @@ struct alc_snapshot {
     hid_t file;
     hid_t str;      /* variable-length UTF-8 string type */
     hid_t batches;  /* /batches group */
+    hid_t job_strategies; /* /job/strategies table (its sha256 column fills in per batch) */
+    hid_t batch_gcpl; /* creation properties of a /batches/<batch-id> group */
+    int recorded;     /* batches in /batches: what completed_batches says while they run */
     char partial_path[ALC_PATH_MAX + 16];
     char final_path[ALC_PATH_MAX];
 };
@@ -270,13 +273,17 @@ static int write_config(const alc_snapshot *snap, const alc_session *s)
 
 static void close_handles(alc_snapshot *snap)
 {
+    if (snap->batch_gcpl >= 0 && snap->batch_gcpl != H5P_DEFAULT)
+        H5Pclose(snap->batch_gcpl);
+    if (snap->job_strategies >= 0)
+        H5Dclose(snap->job_strategies);
     if (snap->batches >= 0)
         H5Gclose(snap->batches);
     if (snap->str >= 0)
         H5Tclose(snap->str);
     if (snap->file >= 0)
         H5Fclose(snap->file);
-    snap->batches = snap->str = snap->file = -1;
+    snap->batches = snap->str = snap->file = snap->job_strategies = snap->batch_gcpl = -1;
 }
 
 /* A snapshot of session s with no handles open yet (NULL when out of
@@ -288,7 +295,17 @@ static alc_snapshot *snapshot_new(const alc_session *s)
     alc_snapshot *snap = calloc(1, sizeof *snap);
     if (!snap)
         return NULL;
-    snap->file = snap->str = snap->batches = -1;
+    snap->file = snap->str = snap->batches = snap->job_strategies = -1;
+    /* A batch group's ten attributes stay in its object header (by default
+     * HDF5 moves more than 8 to a fractal heap and a B-tree of their own,
+     * created and written for every batch). */
+    snap->batch_gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    if (snap->batch_gcpl >= 0 && H5Pset_attr_phase_change(snap->batch_gcpl, 16, 12) < 0) {
+        H5Pclose(snap->batch_gcpl);
+        snap->batch_gcpl = H5P_DEFAULT;
+    }
+    if (snap->batch_gcpl < 0)
+        snap->batch_gcpl = H5P_DEFAULT;
     snprintf(snap->final_path, sizeof snap->final_path, "%s", s->h5_path);
     snprintf(snap->partial_path, sizeof snap->partial_path, "%s.partial", s->h5_path);
     return snap;
@@ -329,6 +346,9 @@ alc_status alc_snapshot_create(const alc_session *s, alc_snapshot **out, alc_err
         goto fail;
     if (write_metadata(snap, s) != 0 || write_job(snap, s) != 0)
         goto fail;
+    snap->job_strategies = H5Dopen2(snap->file, "job/strategies", H5P_DEFAULT);
+    if (snap->job_strategies < 0)
+        goto fail;
     snap->batches = H5Gcreate2(snap->file, "batches", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (snap->batches < 0 || write_config(snap, s) != 0)
         goto fail;
@@ -340,16 +360,23 @@ fail:
     return snapshot_discard(snap, h5fail(err, snap, "cannot write the session metadata"));
 }
 
-alc_status alc_snapshot_update(alc_snapshot *snap, const alc_session *s, alc_error *err)
+/* Status attributes with completed_batches = completed, flush. */
+static alc_status write_status(alc_snapshot *snap, const alc_session *s, int completed,
+                               alc_error *err)
 {
     int rc = 0;
     rc |= attr_str(snap, snap->file, "status", alc_session_status_name(s->status));
-    rc |= attr_i64(snap->file, "completed_batches", s->completed);
+    rc |= attr_i64(snap->file, "completed_batches", completed);
     rc |= attr_str(snap, snap->file, "error_type", s->error_type);
     rc |= attr_str(snap, snap->file, "error", s->error);
     if (rc || H5Fflush(snap->file, H5F_SCOPE_GLOBAL) < 0)
         return h5fail(err, snap, "cannot update the session status");
     return ALC_OK;
+}
+
+alc_status alc_snapshot_update(alc_snapshot *snap, const alc_session *s, alc_error *err)
+{
+    return write_status(snap, s, s->completed, err);
 }
 
 /* ---- batches ---- */
@@ -426,6 +453,51 @@ static int write_signals(const alc_snapshot *snap, hid_t g, const alc_partial *p
     return rc;
 }
 
+/* The sha256 column of /job/strategies for the batch's strategies: the
+ * hashes of the bytes its rank evaluated ("" for a file it could not
+ * read).  A compound memory type with that one member writes that column
+ * only. */
+static int write_hashes(const alc_snapshot *snap, const alc_batch *bt, const alc_partial *p)
+{
+    int n = p->n_signals;
+    if (n <= 0 || n != bt->count)
+        return 0; /* a malformed result (recorded as failed): no hashes */
+    for (int k = 0; k < n; k++)
+        if (p->signals[k].index != bt->first + k)
+            return 0;
+    const char **rows = malloc(sizeof *rows * (size_t)n);
+    if (!rows)
+        return -1;
+    for (int k = 0; k < n; k++)
+        rows[k] = p->signals[k].sha256;
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(const char *));
+    hid_t fs = H5Dget_space(snap->job_strategies);
+    hsize_t start[1] = {(hsize_t)bt->first}, count[1] = {(hsize_t)n};
+    hid_t ms = H5Screate_simple(1, count, NULL);
+    /* conversion buffers the size of the rows (not HDF5's default 1 MiB) */
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (dxpl >= 0 && H5Pset_buffer(dxpl, (size_t)n * 256 + 256, NULL, NULL) < 0) {
+        H5Pclose(dxpl);
+        dxpl = -1;
+    }
+    int rc = t >= 0 && fs >= 0 && ms >= 0 ? 0 : -1;
+    if (rc == 0 && (H5Tinsert(t, "sha256", 0, snap->str) < 0 ||
+                    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+                    H5Dwrite(snap->job_strategies, t, ms, fs, dxpl >= 0 ? dxpl : H5P_DEFAULT,
+                             rows) < 0))
+        rc = -1;
+    if (dxpl >= 0)
+        H5Pclose(dxpl);
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (t >= 0)
+        H5Tclose(t);
+    free(rows);
+    return rc;
+}
+
 alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, int b,
                                     alc_error *err)
 {
@@ -433,7 +505,7 @@ alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, in
     if (!bs->has_result)
         return alc_fail(err, ALC_ERR_INTERNAL, "batch %s has no result to record", bs->batch.id);
     const alc_partial *p = &bs->result;
-    hid_t g = H5Gcreate2(snap->batches, bs->batch.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g = H5Gcreate2(snap->batches, bs->batch.id, H5P_DEFAULT, snap->batch_gcpl, H5P_DEFAULT);
     if (g < 0)
         return h5fail(err, snap, "cannot create the batch group");
     int rc = 0;
@@ -459,17 +531,21 @@ alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, in
     rc |= write_table(g, "timings", t, 1, &tr);
     H5Tclose(t);
     H5Gclose(g);
+    rc |= write_hashes(snap, &bs->batch, p);
     if (rc)
         return h5fail(err, snap, "cannot write a batch result");
-    return alc_snapshot_update(snap, s, err);
+    /* The count of the batches in the file, not s->completed: another
+     * thread may be accepting the next batch meanwhile (coordinator.c). */
+    return write_status(snap, s, ++snap->recorded, err);
 }
 
 /* ---- final tables ---- */
 
+/* A strategy is named by its index (a row of /job/strategies), not by its
+ * file name: one string less per row of the largest final table. */
 typedef struct attribution_row {
     const char *ticker;
     int32_t strategy_index;
-    const char *strategy;
     double weight;
 } attribution_row;
 
@@ -520,11 +596,10 @@ static int write_attribution(const alc_snapshot *snap, const alc_session *s)
         return -1;
     for (int i = 0; i < n; i++)
         rows[i] = (attribution_row){c->w[c->attr[i].ticker].ticker, c->attr[i].strategy,
-                                    s->job->strategies[c->attr[i].strategy].file, c->attr[i].weight};
+                                    c->attr[i].weight};
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(attribution_row));
     FIELD(t, attribution_row, ticker, snap->str);
     FIELD(t, attribution_row, strategy_index, H5T_NATIVE_INT32);
-    FIELD(t, attribution_row, strategy, snap->str);
     FIELD(t, attribution_row, weight, H5T_NATIVE_DOUBLE);
     int rc = write_table(snap->file, "attribution", t, (size_t)n, rows);
     H5Tclose(t);
@@ -876,6 +951,10 @@ alc_status alc_snapshot_reopen(const alc_session *s, alc_snapshot **out, alc_err
     snap->batches = H5Gopen2(snap->file, "batches", H5P_DEFAULT);
     if (snap->batches < 0)
         goto fail;
+    snap->job_strategies = H5Dopen2(snap->file, "job/strategies", H5P_DEFAULT);
+    if (snap->job_strategies < 0)
+        goto fail;
+    snap->recorded = s->completed; /* the batches this run reuses */
     hid_t f = snap->file;
     /* What the previous run left that this one replaces goes to its history. */
     hid_t hist = group_open_or_create(f, "history");

@@ -10,13 +10,18 @@
 #include "alchemiser/file.h"
 #include "alchemiser/log.h"
 #include "alchemiser/pack.h"
+#include "alchemiser/sha256.h"
 #include "session/internal.h"
 
 #define STRATEGY_MAX_BYTES (10u << 20)
 
+typedef struct fresh_index fresh_index;
+static void fresh_free(fresh_index *fi);
+
 struct alc_worker {
     const alc_market *market; /* borrowed, may be NULL */
     alc_engine *engine;       /* owned */
+    fresh_index *fresh;       /* owned: the tickers' last bars for the last as-of date, or NULL */
     char *setup_error;        /* owned, NULL when the worker is healthy */
     int rank;
 };
@@ -143,6 +148,10 @@ void alc_worker_free(alc_worker *w)
     if (!w)
         return;
     alc_engine_free(w->engine);
+    if (w->fresh) {
+        fresh_free(w->fresh);
+        free(w->fresh);
+    }
     free(w->setup_error);
     free(w);
 }
@@ -155,47 +164,134 @@ static alc_status read_file(const char *path, char **text, size_t *len, alc_erro
     return st;
 }
 
-alc_day alc_worker_freshness(const alc_market *m, const char *text, size_t len, alc_day as_of)
+/* The market's tickers in a hash table (upper-case name -> series) with
+ * each series' last bar at or before as_of, computed once per worker and
+ * as-of date: a strategy's source names tickers thousands of times. */
+struct fresh_index {
+    const alc_market *m;
+    alc_day as_of;
+    size_t cap;      /* power of two, >= 2 x tickers */
+    int *slot;       /* series index, -1 = empty */
+    alc_day *last;   /* per series: last bar day at or before as_of, 0 = none */
+};
+
+static uint32_t name_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static void fresh_free(fresh_index *fi)
+{
+    free(fi->slot);
+    free(fi->last);
+    memset(fi, 0, sizeof *fi);
+}
+
+/* 0, or -1 when out of memory. */
+static int fresh_build(fresh_index *fi, const alc_market *m, alc_day as_of)
+{
+    fresh_free(fi);
+    size_t cap = 16;
+    while (cap < (size_t)m->n * 2)
+        cap *= 2;
+    fi->slot = malloc(cap * sizeof *fi->slot);
+    fi->last = calloc((size_t)(m->n > 0 ? m->n : 1), sizeof *fi->last);
+    if (!fi->slot || !fi->last) {
+        fresh_free(fi);
+        return -1;
+    }
+    for (size_t k = 0; k < cap; k++)
+        fi->slot[k] = -1;
+    for (int i = 0; i < m->n; i++) {
+        const alc_series *ser = &m->series[i];
+        size_t k = name_hash(ser->ticker, strlen(ser->ticker)) & (cap - 1);
+        while (fi->slot[k] >= 0)
+            k = (k + 1) & (cap - 1);
+        fi->slot[k] = i;
+        int b = alc_series_last_at_or_before(ser, as_of);
+        fi->last[i] = b >= 0 ? ser->day[b] : 0;
+    }
+    fi->m = m;
+    fi->as_of = as_of;
+    fi->cap = cap;
+    return 0;
+}
+
+/* Last bar (at or before as_of) of the ticker named t[0..n), 0 when the
+ * market has no such ticker or no bar by then. */
+static alc_day fresh_lookup(const fresh_index *fi, const char *t, size_t n)
+{
+    size_t k = name_hash(t, n) & (fi->cap - 1);
+    for (int i; (i = fi->slot[k]) >= 0; k = (k + 1) & (fi->cap - 1)) {
+        const char *name = fi->m->series[i].ticker;
+        if (!memcmp(name, t, n) && name[n] == '\0')
+            return fi->last[i];
+    }
+    return 0;
+}
+
+/* Freshness over the index: every string literal outside `;` comments,
+ * trimmed and upper-cased (memchr finds the next quote and comment, so the
+ * scan runs at memory speed over megabytes of source). */
+static alc_day fresh_scan(const fresh_index *fi, const char *text, size_t len)
 {
     alc_day oldest = 0;
-    size_t i = 0;
-    while (i < len) {
-        char c = text[i];
-        if (c == ';') { /* comment to end of line */
-            while (i < len && text[i] != '\n')
-                i++;
+    const char *p = text, *end = text + len;
+    const char *semi = memchr(p, ';', len);
+    while (p < end) {
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (semi && semi < (q ? q : end)) {
+            /* a comment before the next string: skip to its line end */
+            const char *nl = memchr(semi, '\n', (size_t)(end - semi));
+            p = nl ? nl : end;
+            semi = p < end ? memchr(p, ';', (size_t)(end - p)) : NULL;
             continue;
         }
-        if (c != '"') {
-            i++;
-            continue;
+        if (!q)
+            break;
+        /* the string's body: up to the next quote not escaped by a backslash */
+        const char *s0 = q + 1, *e = s0;
+        for (;;) {
+            const char *c = memchr(e, '"', (size_t)(end - e));
+            const char *bs = memchr(e, '\\', (size_t)((c ? c : end) - e));
+            if (!bs) {
+                e = c ? c : end;
+                break;
+            }
+            e = bs + 2 < end ? bs + 2 : end;
         }
-        size_t s = ++i;
-        while (i < len && text[i] != '"')
-            i += text[i] == '\\' ? 2 : 1;
-        size_t e = i < len ? i : len;
-        i++;
-        while (s < e && isspace((unsigned char)text[s]))
-            s++;
-        while (e > s && isspace((unsigned char)text[e - 1]))
+        p = e < end ? e + 1 : end;
+        if (semi && semi < p)
+            semi = p < end ? memchr(p, ';', (size_t)(end - p)) : NULL;
+        while (s0 < e && isspace((unsigned char)*s0))
+            s0++;
+        while (e > s0 && isspace((unsigned char)e[-1]))
             e--;
         char t[32];
-        if (e == s || e - s >= sizeof t)
+        size_t n = (size_t)(e - s0);
+        if (n == 0 || n >= sizeof t)
             continue;
-        for (size_t k = s; k < e; k++)
-            t[k - s] = (char)toupper((unsigned char)text[k]);
-        t[e - s] = '\0';
-        int idx = alc_market_find(m, t);
-        if (idx < 0)
-            continue;
-        const alc_series *ser = &m->series[idx];
-        int b = alc_series_last_at_or_before(ser, as_of);
-        if (b < 0)
-            continue;
-        if (oldest == 0 || ser->day[b] < oldest)
-            oldest = ser->day[b];
+        for (size_t k = 0; k < n; k++)
+            t[k] = (char)toupper((unsigned char)s0[k]);
+        alc_day d = fresh_lookup(fi, t, n);
+        if (d != 0 && (oldest == 0 || d < oldest))
+            oldest = d;
     }
     return oldest;
+}
+
+alc_day alc_worker_freshness(const alc_market *m, const char *text, size_t len, alc_day as_of)
+{
+    fresh_index fi;
+    memset(&fi, 0, sizeof fi);
+    if (fresh_build(&fi, m, as_of) != 0)
+        return 0;
+    alc_day d = fresh_scan(&fi, text, len);
+    fresh_free(&fi);
+    return d;
 }
 
 static int cmp_weight(const void *a, const void *b)
@@ -217,6 +313,9 @@ static alc_status run_one(alc_worker *w, const alc_batch_item *it, alc_day as_of
     alc_allocation alloc = {0, NULL};
     alc_status st = read_file(it->path, &text, &len, &e);
     if (st == ALC_OK) {
+        /* Hashed here, where the file is read anyway: rank 0 records it
+         * (/job/strategies) and a resume compares it with the file then. */
+        alc_sha256_hex(text, len, s->sha256);
         /* The job's name for the file in messages: stable across machines. */
         st = alc_program_parse(it->file, text, len, &prog, &e);
     }
@@ -242,8 +341,16 @@ static alc_status run_one(alc_worker *w, const alc_batch_item *it, alc_day as_of
         if (st == ALC_OK)
             qsort(s->w, (size_t)s->n, sizeof *s->w, cmp_weight);
     }
-    if (text && w->market)
-        s->last_bar = alc_worker_freshness(w->market, text, len, as_of);
+    if (text && w->market) {
+        fresh_index *fi = w->fresh;
+        if (!fi && (fi = w->fresh = calloc(1, sizeof *fi)) == NULL)
+            st = alc_fail(&e, ALC_ERR_NOMEM, "out of memory");
+        else if ((fi->m != w->market || fi->as_of != as_of) &&
+                 fresh_build(fi, w->market, as_of) != 0)
+            st = alc_fail(&e, ALC_ERR_NOMEM, "out of memory");
+        else
+            s->last_bar = fresh_scan(fi, text, len);
+    }
     alc_allocation_free(&alloc);
     alc_program_free(prog);
     free(text);
