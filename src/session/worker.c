@@ -227,7 +227,8 @@ static alc_day fresh_lookup(const fresh_index *fi, const char *t, size_t n)
     size_t k = name_hash(t, n) & (fi->cap - 1);
     for (int i; (i = fi->slot[k]) >= 0; k = (k + 1) & (fi->cap - 1)) {
         const char *name = fi->m->series[i].ticker;
-        if (!memcmp(name, t, n) && name[n] == '\0')
+        /* the length first: memcmp must not read past a shorter name */
+        if (strlen(name) == n && !memcmp(name, t, n))
             return fi->last[i];
     }
     return 0;
