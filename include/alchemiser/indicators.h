@@ -55,6 +55,11 @@ void alc_ewm_series(const double *x, int n, double com, double *out);
 int alc_kernel_rolling_block(const alc_indicator_args *a, const double *close, const int *starts,
                              const int *ns, int K, double *out);
 
+/* Whether the block kernels compute a point with n bars (a rolling
+ * indicator or PPO with valid windows and no short-data rule: alc_kernel
+ * handles every other case).  n = INT_MAX asks for the windows alone. */
+int alc_kernel_block_point_ok(const alc_indicator_args *a, int n);
+
 /* PPO or PPO signal at K <= 8 as-of points the same way (points as for
  * alc_kernel_rolling_block); bit-identical to alc_kernel, NaN where it
  * errs.  Returns 1 (nothing computed) when a point is short of bars or the

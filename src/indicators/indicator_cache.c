@@ -227,12 +227,6 @@ void alc_indicator_cache_set_horizon(alc_indicator_cache *c, alc_day horizon)
     c->horizon = horizon;
 }
 
-static int is_rolling(alc_indicator ind)
-{
-    return ind == ALC_IND_SMA || ind == ALC_IND_MAR || ind == ALC_IND_STDEV_RETURN ||
-           ind == ALC_IND_STDEV_PRICE;
-}
-
 /* Bars an indicator sees at `day`: [*start, *start + *n). */
 static void period_bars(alc_indicator_cache *c, int series_index, alc_day day, int days, int *start, int *n)
 {
@@ -246,16 +240,6 @@ static int is_ppo(alc_indicator ind)
     return ind == ALC_IND_PPO || ind == ALC_IND_PPO_SIGNAL;
 }
 
-/* Whether a point with n bars gets a computed value (no short-data rule,
- * no window error) from the block kernels. */
-static int block_point_ok(const alc_indicator_args *a, int n)
-{
-    if (is_rolling(a->ind))
-        return n > a->w1;
-    long sm = a->ind == ALC_IND_PPO_SIGNAL ? a->w3 : 9;
-    return a->ind == ALC_IND_PPO ? n >= a->w2 : n >= a->w2 + sm;
-}
-
 /* On a miss of a rolling-window indicator or PPO at `as_of`, compute it
  * together with the following weekdays up to the horizon (group scoring
  * walks days oldest first, so those are asked next) in one pass over up to
@@ -264,10 +248,7 @@ static int block_point_ok(const alc_indicator_args *a, int n)
 static int fill_block(alc_indicator_cache *c, int series_index, alc_day as_of, const alc_indicator_args *a,
                       int days, double *out)
 {
-    const long w = a->w1;
-    if (is_rolling(a->ind) ? (w < 2 || w > 100000)
-                           : !is_ppo(a->ind) || a->w1 <= 0 || a->w1 >= a->w2 || a->w2 > 100000 ||
-                                 (a->ind == ALC_IND_PPO_SIGNAL && (a->w3 <= 0 || a->w3 > 100000)))
+    if (!alc_kernel_block_point_ok(a, INT_MAX))
         return 0;
     int starts[8], ns[8];
     alc_day when[8];
@@ -277,7 +258,7 @@ static int fill_block(alc_indicator_cache *c, int series_index, alc_day as_of, c
             continue;
         int start, n;
         period_bars(c, series_index, d, days, &start, &n);
-        if (!block_point_ok(a, n)) {
+        if (!alc_kernel_block_point_ok(a, n)) {
             if (d == as_of)
                 return 0; /* a short-data rule applies: the plain kernel handles it */
             continue;

@@ -222,6 +222,19 @@ typedef unsigned long long vu __attribute__((vector_size(LANES * sizeof(unsigned
 /* element t of chain k in the side-by-side layout */
 #define ROW(rows, t, k) (((double *)(rows))[(size_t)(t) * MAX_CHAINS + (size_t)(k)])
 
+/* The longest chain and the last step before any chain ends. */
+static void lanes_extent(const int *lens, int K, int *maxlen, int *first_end)
+{
+    *maxlen = 0;
+    *first_end = INT_MAX;
+    for (int k = 0; k < K; k++) {
+        if (lens[k] > *maxlen)
+            *maxlen = lens[k];
+        if (lens[k] - 1 < *first_end)
+            *first_end = lens[k] - 1;
+    }
+}
+
 /* Chains side by side, for the lanes: row t holds every chain's t-th value
  * (past a chain's end its last value again; unused lanes copy chain 0).
  * Aligned for vector loads; NULL when out of memory; free() it. */
@@ -261,13 +274,8 @@ static int rolling_multi_vec(const double *x, const int *starts, const int *lens
 {
     if (K < 2 || w < 2)
         return 0;
-    int maxlen = 0, first_end = INT_MAX;
-    for (int k = 0; k < K; k++) {
-        if (lens[k] > maxlen)
-            maxlen = lens[k];
-        if (lens[k] - 1 < first_end)
-            first_end = lens[k] - 1;
-    }
+    int maxlen, first_end;
+    lanes_extent(lens, K, &maxlen, &first_end);
     if (maxlen < 1 || first_end < 0)
         return 0;
     vd(*rows)[HALVES] = lanes_load(x, starts, lens, K, maxlen);
@@ -491,6 +499,38 @@ void alc_ewm_series(const double *x, int n, double com, double *out)
 static double com_from_alpha(double a) { return (1.0 - a) / a; }
 static double com_from_span(double s) { return (s - 1.0) / 2.0; }
 
+/* PPO's smoothing window (plain PPO: the signal's default 9, SPEC 6.12)
+ * and the bars below which the short-data rule gives 0. */
+static long ppo_smooth(const alc_indicator_args *a)
+{
+    return a->ind == ALC_IND_PPO_SIGNAL ? a->w3 : 9;
+}
+
+static long ppo_bars_needed(const alc_indicator_args *a)
+{
+    return a->ind == ALC_IND_PPO ? a->w2 : a->w2 + ppo_smooth(a);
+}
+
+int alc_kernel_block_point_ok(const alc_indicator_args *a, int n)
+{
+    switch (a->ind) {
+    case ALC_IND_SMA:
+    case ALC_IND_MAR:
+    case ALC_IND_STDEV_RETURN:
+    case ALC_IND_STDEV_PRICE:
+        return a->w1 >= 2 && a->w1 <= 100000 && n > a->w1;
+    case ALC_IND_PPO:
+    case ALC_IND_PPO_SIGNAL: {
+        long sm = ppo_smooth(a);
+        return a->w1 > 0 && a->w1 < a->w2 && a->w2 <= 100000 && sm > 0 && sm <= 100000 &&
+               n >= ppo_bars_needed(a);
+    }
+    default:
+        return 0;
+    }
+}
+
+
 /* PPO or PPO signal at K <= 8 as-of points (see indicators.h): ppo_value's
  * one-pass recurrences with the chains as vector lanes.  Each point needs
  * at least long (+ smooth for the signal) bars, so no short-data rule
@@ -499,14 +539,9 @@ LANES_TARGETS
 static int ppo_lanes(const alc_indicator_args *a, const double *close, const int *starts, const int *ns,
                      int K, double *out)
 {
-    const long s = a->w1, l = a->w2, sm = a->ind == ALC_IND_PPO_SIGNAL ? a->w3 : 9;
-    int maxlen = 0, first_end = INT_MAX;
-    for (int k = 0; k < K; k++) {
-        if (ns[k] > maxlen)
-            maxlen = ns[k];
-        if (ns[k] - 1 < first_end)
-            first_end = ns[k] - 1;
-    }
+    const long s = a->w1, l = a->w2, sm = ppo_smooth(a);
+    int maxlen, first_end;
+    lanes_extent(ns, K, &maxlen, &first_end);
     vd(*rows)[HALVES] = lanes_load(close, starts, ns, K, maxlen);
     if (!rows)
         return -1;
@@ -565,11 +600,10 @@ static int ppo_lanes(const alc_indicator_args *a, const double *close, const int
 int alc_kernel_ppo_block(const alc_indicator_args *a, const double *close, const int *starts, const int *ns,
                          int K, double *out)
 {
-    long s = a->w1, l = a->w2, sm = a->ind == ALC_IND_PPO_SIGNAL ? a->w3 : 9;
-    if (K < 2 || s <= 0 || l <= 0 || sm <= 0 || s >= l)
+    if (K < 2 || (a->ind != ALC_IND_PPO && a->ind != ALC_IND_PPO_SIGNAL))
         return 1;
     for (int k = 0; k < K; k++)
-        if (a->ind == ALC_IND_PPO ? ns[k] < l : ns[k] < l + sm)
+        if (!alc_kernel_block_point_ok(a, ns[k]))
             return 1;
     return ppo_lanes(a, close, starts, ns, K, out);
 }
@@ -629,13 +663,13 @@ double alc_ema_series(const double *p, int n, long w, double *out)
 static alc_status ppo_value(const alc_indicator_args *a, const double *p, int n,
                             const char *ticker, double *out, alc_error *err)
 {
-    long s = a->w1, l = a->w2, sm = a->ind == ALC_IND_PPO_SIGNAL ? a->w3 : 9;
+    long s = a->w1, l = a->w2, sm = ppo_smooth(a);
     if (s <= 0 || l <= 0 || sm <= 0)
         return window_error(err, a);
     if (s >= l)
         return alc_fail(err, ALC_ERR_EVAL, "%s: short window %ld must be below long window %ld",
                         alc_indicator_name(a->ind), s, l);
-    if (a->ind == ALC_IND_PPO ? n < l : n < l + sm) {
+    if (n < ppo_bars_needed(a)) {
         *out = 0.0;
         return ALC_OK;
     }
@@ -782,8 +816,7 @@ int alc_indicator_period_days(const alc_indicator_args *a)
         break;
     case ALC_IND_PPO:
     case ALC_IND_PPO_SIGNAL: {
-        long smooth = a->ind == ALC_IND_PPO_SIGNAL ? a->w3 : 9;
-        double b = (double)(a->w2 + smooth + 20);
+        double b = (double)(a->w2 + ppo_smooth(a) + 20);
         bars = b > 100 ? b : 100.0;
         break;
     }
