@@ -1122,6 +1122,7 @@ alc_status alc_engine_eval(alc_engine *e, const alc_program *p, alc_day as_of,
             e->body_cache_off = 0;
         e->body_prog = p->serial;
     }
+    const long hits_before = e->body_hits;
     alc_status st = eval_once(e, p, as_of, out, err);
     if (e->by_name_used && !e->body_cache_off) {
         /* values cached in this evaluation may come from bodies that looked
@@ -1129,7 +1130,7 @@ alc_status alc_engine_eval(alc_engine *e, const alc_program *p, alc_day as_of,
          * lookup could see: evaluate again without the cache */
         e->body_cache_off = 1;
         body_cache_clear(e);
-        if (e->body_hits) {
+        if (e->body_hits > hits_before) {
             if (st == ALC_OK)
                 alc_allocation_free(out);
             st = eval_once(e, p, as_of, out, err);
@@ -1140,14 +1141,13 @@ alc_status alc_engine_eval(alc_engine *e, const alc_program *p, alc_day as_of,
 
 void alc_engine_get_stats(const alc_engine *e, alc_engine_stats *out)
 {
-    out->body_hits = e->body_hits_total;
+    out->body_hits = e->body_hits;
     out->body_values = (long)e->bodies_count;
 }
 
 static alc_status eval_once(alc_engine *e, const alc_program *p, alc_day as_of,
                             alc_allocation *out, alc_error *err)
 {
-    e->body_hits = 0;
     e->by_name_used = 0;
     out->n = 0;
     out->w = NULL;

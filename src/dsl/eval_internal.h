@@ -141,8 +141,7 @@ struct alc_engine {
     body_value *bodies;
     size_t bodies_cap, bodies_count;
     alc_arena body_arena;
-    long body_hits;   /* in the current top-level evaluation */
-    long body_hits_total;
+    long body_hits;   /* values served from the cache, ever */
     long failed_days; /* group-scoring days skipped or read as failed, ever */
     int by_name_used; /* registry_body_by_name was called in it */
 };

@@ -603,7 +603,6 @@ static alc_status group_score(alc_engine *e, const alc_node *body, const alc_sym
             const body_value *known = cacheable ? body_get(e, body, d) : NULL;
             if (known) {
                 e->body_hits++;
-                e->body_hits_total++;
                 st = known->failed ? ALC_ERR_EVAL : ALC_OK;
                 today = known->holdings;
             } else {

@@ -973,7 +973,6 @@ alc_status alc_program_parse(const char *path, const char *text, size_t len,
     }
     prog->node_count = p.nodes;
     prog->max_depth = p.max_depth;
-
     /* name: (defsymphony "Name" ...) else the file's base name */
     const alc_node *r = prog->root;
     if (r->kind == NODE_LIST && r->op == OP_DEFSYMPHONY && r->n > 1 && r->kids[1]->kind == NODE_STRING)
