@@ -129,12 +129,7 @@ static void test_random_strategies(void)
     alc_market *m = NULL;
     CU_ASSERT_FATAL(alc_market_load_csv_dir(SUITE "/market", &m, &err) == ALC_OK);
     alc_day days[2 * DAYS];
-    int n = 0;
-    for (alc_day d = alc_market_last_day(m) - 200; n < DAYS; d--)
-        if (alc_weekday(d) < 5)
-            days[DAYS - 1 - n++] = d; /* oldest first */
-    for (int i = 0; i < DAYS; i++)
-        days[DAYS + i] = days[DAYS - 1 - i]; /* then newest first */
+    alc_test_weekdays_both_ways(alc_market_last_day(m) - 200, DAYS, days);
     gen g = {.cap = 4096};
     g.buf = malloc(g.cap);
     CU_ASSERT_FATAL(g.buf != NULL);
@@ -153,34 +148,15 @@ static void test_random_strategies(void)
         out(&g, ")");
         alc_program *p = NULL;
         CU_ASSERT_FATAL(alc_program_parse("random.clj", g.buf, g.len, &p, &err) == ALC_OK);
-        alc_engine *warm = NULL;
-        CU_ASSERT_FATAL(alc_engine_new(m, &warm, &err) == ALC_OK);
-        int differs = 0, changes = 0;
-        alc_allocation first = {0};
-        alc_status first_st = ALC_OK;
-        for (int k = 0; k < 2 * DAYS; k++) {
-            alc_allocation b;
-            alc_status sb;
-            int same = alc_test_warm_vs_fresh(warm, m, p, days[k], &b, &sb);
-            CU_ASSERT_FATAL(same >= 0);
-            differs += !same;
-            if (k == 0) {
-                first = b;
-                first_st = sb;
-                continue;
-            }
-            changes += !alc_test_same_result(sb, &b, first_st, &first);
-            alc_allocation_free(&b);
-        }
+        int changes;
+        long st_hits;
+        int differs = alc_test_warm_vs_fresh_days(m, p, days, 2 * DAYS, &changes, &st_hits);
+        CU_ASSERT_FATAL(differs >= 0);
         if (differs)
             printf("\n  strategy %d differs at %d evaluations:\n  %s\n", s, differs, g.buf);
         failed += differs > 0;
         changing += changes > 0;
-        alc_engine_stats st;
-        alc_engine_get_stats(warm, &st);
-        hits += st.body_hits;
-        alc_allocation_free(&first);
-        alc_engine_free(warm);
+        hits += st_hits;
         alc_program_free(p);
     }
     printf("\n  %d random strategies x %d evaluations: %d differ, %d change over the dates, %ld bodies from the cache\n",
