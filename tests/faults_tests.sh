@@ -33,6 +33,20 @@ reference() {
     has ref.json '"status": "COMPLETED"'
 }
 sums() { sha256sum "$@" | cut -c1-64 | tr '\n' ' '; }
+# refused_after_edit STRATEGY SNAPSHOT OUTDIR CHECK: with one line added to
+# the strategy file, resume must refuse the session and touch no file of
+# OUTDIR; the strategy is restored afterwards
+refused_after_edit() {
+    cp "$1" edited.orig
+    echo ';; edited' >>"$1"
+    local before
+    before=$(sums "$3"/*)
+    mpi 2 changed resume "$2"
+    expect_rc 2 changed
+    has changed.err "strategy $1 changed since the session was created"
+    check "$4" test "$before" = "$(sums "$3"/*)"
+    cp edited.orig "$1"
+}
 
 case_resume_failed() {
     gen_strategies 60
@@ -97,14 +111,8 @@ case_resume_failed() {
     expect_rc 1 f2
     session_files out2
     local h5b=$h5
-    cp s/g0003.clj g0003.orig
-    echo ';; edited' >>s/g0003.clj
+    refused_after_edit s/g0003.clj "$h5b" out2 "refused resume leaves the session alone"
     before=$(sums out2/*)
-    mpi 2 changed resume "$h5b"
-    expect_rc 2 changed
-    has changed.err "strategy s/g0003.clj changed since the session was created"
-    check "refused resume leaves the session alone" test "$before" = "$(sums out2/*)"
-    cp g0003.orig s/g0003.clj
     awk -F, 'NR == 2 { $5 = $5 + 1 } { print }' OFS=, m/SPY.csv >m/SPY.tmp && mv m/SPY.tmp m/SPY.csv
     mpi 2 market resume "$h5b"
     expect_rc 2 market
@@ -203,14 +211,7 @@ case_resume_dead() {
     # the .partial holds the sha256 of the recorded batches' strategies only
     # (each is hashed where it is evaluated); one of them changed: refused
     check "hashes of the recorded batches" test "$(h5dump -d /job/strategies "$partial" | grep -c '"[0-9a-f]\{64\}"')" = $((done_before * 6))
-    cp s/g0000.clj g0000.orig
-    echo ';; edited' >>s/g0000.clj
-    before=$(sums out/*)
-    mpi 2 changed resume "$partial"
-    expect_rc 2 changed
-    has changed.err "strategy s/g0000.clj changed since the session was created"
-    check "refused resume leaves the files alone" test "$before" = "$(sums out/*)"
-    cp g0000.orig s/g0000.clj
+    refused_after_edit s/g0000.clj "$partial" out "refused resume leaves the files alone"
     # batch 9 (s/g0048..53, rank 1's after batch 3) was never evaluated: a
     # change to it mixes nothing, the resume evaluates (and hashes) it now
     check "batch 9 was not recorded" test -z "$(h5attr "$partial" batches/batch-9-of-10/status 2>/dev/null)"
