@@ -57,6 +57,26 @@ static int attr_time(const alc_snapshot *snap, hid_t obj, const char *name, doub
 
 /* ---- tables (1-D compound datasets) ---- */
 
+
+/* A transfer property list whose conversion buffer holds `bytes`: HDF5's
+ * default (1 MiB, allocated and cleared at every H5Dwrite) costs more than
+ * writing a small batch table.  H5P_DEFAULT when it cannot be made. */
+static hid_t xfer_sized(size_t bytes)
+{
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (dxpl >= 0 && H5Pset_buffer(dxpl, bytes, NULL, NULL) < 0) {
+        H5Pclose(dxpl);
+        dxpl = -1;
+    }
+    return dxpl >= 0 ? dxpl : H5P_DEFAULT;
+}
+
+static void xfer_close(hid_t dxpl)
+{
+    if (dxpl != H5P_DEFAULT)
+        H5Pclose(dxpl);
+}
+
 static int write_table(hid_t loc, const char *name, hid_t mem_type, size_t n, const void *rows)
 {
     hsize_t dims[1] = {(hsize_t)n};
@@ -70,20 +90,10 @@ static int write_table(hid_t loc, const char *name, hid_t mem_type, size_t n, co
     hid_t sp = H5Screate_simple(1, dims, NULL);
     hid_t ds = sp >= 0 ? H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
     int rc = ds >= 0 ? 0 : -1;
-    /* A conversion buffer the size of the table: HDF5's default (1 MiB,
-     * allocated and cleared at every H5Dwrite) costs more than writing a
-     * small batch table. */
-    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
-    size_t elem = H5Tget_size(mem_type) + H5Tget_size(ftype);
-    if (dxpl >= 0 && H5Pset_buffer(dxpl, n * elem + 256, NULL, NULL) < 0) {
-        H5Pclose(dxpl);
-        dxpl = -1;
-    }
-    if (rc == 0 && n > 0 &&
-        H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, dxpl >= 0 ? dxpl : H5P_DEFAULT, rows) < 0)
+    hid_t dxpl = xfer_sized(n * (H5Tget_size(mem_type) + H5Tget_size(ftype)) + 256);
+    if (rc == 0 && n > 0 && H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, dxpl, rows) < 0)
         rc = -1;
-    if (dxpl >= 0)
-        H5Pclose(dxpl);
+    xfer_close(dxpl);
     if (ds >= 0)
         H5Dclose(ds);
     if (sp >= 0)
@@ -474,20 +484,13 @@ static int write_hashes(const alc_snapshot *snap, const alc_batch *bt, const alc
     hid_t fs = H5Dget_space(snap->job_strategies);
     hsize_t start[1] = {(hsize_t)bt->first}, count[1] = {(hsize_t)n};
     hid_t ms = H5Screate_simple(1, count, NULL);
-    /* conversion buffers the size of the rows (not HDF5's default 1 MiB) */
-    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
-    if (dxpl >= 0 && H5Pset_buffer(dxpl, (size_t)n * 256 + 256, NULL, NULL) < 0) {
-        H5Pclose(dxpl);
-        dxpl = -1;
-    }
+    hid_t dxpl = xfer_sized((size_t)n * 256 + 256);
     int rc = t >= 0 && fs >= 0 && ms >= 0 ? 0 : -1;
     if (rc == 0 && (H5Tinsert(t, "sha256", 0, snap->str) < 0 ||
                     H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-                    H5Dwrite(snap->job_strategies, t, ms, fs, dxpl >= 0 ? dxpl : H5P_DEFAULT,
-                             rows) < 0))
+                    H5Dwrite(snap->job_strategies, t, ms, fs, dxpl, rows) < 0))
         rc = -1;
-    if (dxpl >= 0)
-        H5Pclose(dxpl);
+    xfer_close(dxpl);
     if (ms >= 0)
         H5Sclose(ms);
     if (fs >= 0)
