@@ -254,9 +254,8 @@ PY
     # the .partial of a session still running (rank 0 holds it open for
     # writing): a worker hangs on batch 3; inspect it, then stop that mpirun
     job live.json 2025-12-31 live ' "timeout_seconds": 100,'
-    ALC_FAULT='hang:1:3' "$MPIEXEC" --oversubscribe -np 2 -x ALC_FAULT "$ALC" run live.json \
-        >live.out 2>live.err &
-    local pid=$! waited=0 recorded=-1
+    ALC_FAULT='hang:1:3' mpiexec_start live 120 --oversubscribe -np 2 -x ALC_FAULT "$ALC" run live.json
+    local waited=0 recorded=-1
     while [ "$waited" -lt 300 ]; do # up to 30 s for batches 1 and 2
         partial=$(one live '*.h5.partial')
         if [ -n "$partial" ]; then
@@ -268,11 +267,11 @@ PY
         waited=$((waited + 1))
     done
     inspect livetext "$partial"
-    kill "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
     check "a running session's .partial is readable, 2 batches recorded (got $recorded)" test "$recorded" = 2
     expect_rc 0 "inspect of a running session"
     has livetext.out "Status    PENDING"
+    kill "$mpiexec_pid" 2>/dev/null
+    mpiexec_finish live
     has livetext.out "batch-3-of-4     missing"
 }
 

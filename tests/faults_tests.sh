@@ -436,8 +436,7 @@ case_valgrind() {
     alc_valgrind_mpi
     vmpi() { # vmpi NP PREFIX ARGS...
         local np=$1 pre=$2; shift 2
-        timeout 170 "$MPIEXEC" --oversubscribe -np "$np" -x ALC_FAULT $vg "$ALC" "$@" >"$pre.out" 2>"$pre.err"
-        rc=$?
+        mpiexec_watched "$pre" 170 --oversubscribe -np "$np" -x ALC_FAULT $vg "$ALC" "$@"
     }
     gen_strategies 12
     printf '(defsymphony "x" {} (asset "NOPE"))\n' >s/bad.clj

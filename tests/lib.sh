@@ -56,10 +56,68 @@ alc_summary() {
 # ALC_FAULT, when set, is passed to every rank
 mpi() {
     local np=$1 pre=$2; shift 2
-    timeout 120 "$MPIEXEC" --oversubscribe -np "$np" ${ALC_FAULT+-x ALC_FAULT} "$ALC" "$@" \
-        >"$pre.out" 2>"$pre.err"
+    mpiexec_watched "$pre" 120 --oversubscribe -np "$np" ${ALC_FAULT+-x ALC_FAULT} "$ALC" "$@"
+}
+# mpiexec_watched PREFIX SECONDS MPIEXEC-ARGS... : mpiexec with those
+# arguments, SECONDS at most, stdout/stderr to PREFIX.out/.err, status in $rc.
+# Open MPI 4.1.4 / PMIx 4.2.2 (Debian 12) has two teardown bugs after an
+# abort, seen about once in 10-20 aborts here: mpiexec segfaults in
+# PMIx_server_finalize (exit 139, mpiexec_abort_crash below), or deadlocks
+# there for good, every rank already dead and left unreaped.  A watchdog
+# kills mpiexec, loudly, only in that second state: every child a zombie for
+# 5 s in a row (a live mpiexec reaps its ranks within milliseconds).
+mpiexec_watched() {
+    mpiexec_start "$@"
+    mpiexec_finish "$1"
+}
+# mpiexec_start PREFIX SECONDS MPIEXEC-ARGS... : the same in the background
+# (its launcher's pid in $mpiexec_pid: kill it to stop mpiexec); then
+# mpiexec_finish PREFIX waits for it and sets $rc
+mpiexec_start() {
+    local pre=$1 limit=$2; shift 2
+    rm -f "$pre.mpiexec-hung"
+    timeout "$limit" "$MPIEXEC" "$@" >"$pre.out" 2>"$pre.err" &
+    mpiexec_pid=$!
+    mpiexec_watchdog "$mpiexec_pid" "$pre.mpiexec-hung" >/dev/null 2>&1 &
+    mpiexec_dog=$!
+}
+mpiexec_finish() {
+    local pre=$1 code
+    wait "$mpiexec_pid"
     rc=$?
+    kill "$mpiexec_dog" 2>/dev/null
+    wait "$mpiexec_dog" 2>/dev/null
+    if [ -e "$pre.mpiexec-hung" ]; then
+        code=$(rank0_abort_status "$pre.err")
+        echo "NOTE: mpiexec deadlocked tearing down after its ranks had all exited (Open MPI bug); killed it (exit $rc)" >&2
+        if [ -n "$code" ]; then
+            echo "NOTE: taking the status rank 0 gave before its MPI_Abort: $code" >&2
+            rc=$code
+        fi
+    fi
     mpiexec_abort_crash "$pre.err"
+}
+# mpiexec_watchdog PID MARKER: while PID (timeout, whose child is mpiexec)
+# lives, watch mpiexec's children; in the deadlock state above, MARKER is
+# written and mpiexec killed
+mpiexec_watchdog() {
+    local launcher=$1 marker=$2 zombie_seconds=0 mpiexec states
+    while kill -0 "$launcher" 2>/dev/null; do
+        sleep 1
+        mpiexec=$(pgrep -P "$launcher" | head -1)
+        [ -n "$mpiexec" ] || continue
+        states=$(ps -o stat= --ppid "$mpiexec")
+        if [ -n "$states" ] && ! grep -qv '^Z' <<<"$states"; then
+            zombie_seconds=$((zombie_seconds + 1))
+        else
+            zombie_seconds=0
+        fi
+        if [ "$zombie_seconds" -ge 5 ]; then
+            : >"$marker"
+            kill -KILL "$mpiexec"
+            return
+        fi
+    done
 }
 # Open MPI 4.1.4 / PMIx 4.2.2 (Debian 12): after an MPI_Abort, mpiexec itself
 # now and then segfaults in PMIx_server_finalize while tearing down (exit 139),
@@ -71,10 +129,14 @@ mpiexec_abort_crash() {
     [ "$rc" -eq 139 ] || return 0
     grep -q 'PMIx_server_finalize' "$1" || return 0
     local code
-    code=$(sed -n 's/^\[alc r0 WARN\] aborting the MPI job so that mpirun exits (status \([0-9]*\))$/\1/p' "$1" | tail -1)
+    code=$(rank0_abort_status "$1")
     [ -n "$code" ] || return 0
     echo "NOTE: mpiexec crashed in PMIx_server_finalize after rank 0's MPI_Abort($code) (Open MPI bug); taking status $code" >&2
     rc=$code
+}
+# rank0_abort_status FILE: N of rank 0's last "aborting the MPI job ... (status N)" line in FILE
+rank0_abort_status() {
+    sed -n 's/^\[alc r0 WARN\] aborting the MPI job so that mpirun exits (status \([0-9]*\))$/\1/p' "$1" | tail -1
 }
 # fault NP PREFIX SPEC COMMAND ARGS... : the same with a fault injected (ALC_FAULT=SPEC, worker.c)
 fault() {

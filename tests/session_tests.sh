@@ -296,12 +296,9 @@ case_valgrind() {
     write_job good.json ' "batch_size": 4, "output_dir": "out",' s/g*.clj
     write_job failed.json ' "batch_size": 4, "max_retries": 1, "output_dir": "out",' s/g000*.clj s/bad.clj
     for np in 1 2; do
-        timeout 120 "$MPIEXEC" --oversubscribe -np "$np" $vg "$ALC" run good.json >"vg-$np.out" 2>"vg-$np.err"
-        rc=$?
+        mpiexec_watched "vg-$np" 120 --oversubscribe -np "$np" $vg "$ALC" run good.json
         expect_rc 0 "vg-$np"
-        timeout 120 "$MPIEXEC" --oversubscribe -np "$np" $vg "$ALC" run failed.json --scheduling static \
-            >"vgf-$np.out" 2>"vgf-$np.err"
-        rc=$?
+        mpiexec_watched "vgf-$np" 120 --oversubscribe -np "$np" $vg "$ALC" run failed.json --scheduling static
         expect_rc 1 "vgf-$np"
     done
 }
