@@ -30,6 +30,10 @@ alc_status alc_snapshot_update(alc_snapshot *snap, const alc_session *s, alc_err
  * recorder thread); no two threads may call into one snapshot at once. */
 alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, int batch,
                                     alc_error *err);
+/* The same for n batches with one status update + flush after the last (a
+ * group commit: the recorder thread writes what queued up meanwhile). */
+alc_status alc_snapshot_write_batches(alc_snapshot *snap, const alc_session *s, const int *batches,
+                                      int n, alc_error *err);
 /* Final tables and attributes, close, rename .partial -> final.  Frees snap
  * whatever the outcome. */
 alc_status alc_snapshot_finish(alc_snapshot *snap, const alc_session *s, alc_error *err);

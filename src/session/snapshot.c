@@ -501,7 +501,7 @@ static int write_hashes(const alc_snapshot *snap, const alc_batch *bt, const alc
     return rc;
 }
 
-alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, int b,
+static alc_status write_batch_group(alc_snapshot *snap, const alc_session *s, int b,
                                     alc_error *err)
 {
     const alc_batch_state *bs = &s->batches[b];
@@ -537,9 +537,27 @@ alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, in
     rc |= write_hashes(snap, &bs->batch, p);
     if (rc)
         return h5fail(err, snap, "cannot write a batch result");
+    snap->recorded++;
+    return ALC_OK;
+}
+
+alc_status alc_snapshot_write_batches(alc_snapshot *snap, const alc_session *s, const int *batches,
+                                      int n, alc_error *err)
+{
+    for (int i = 0; i < n; i++) {
+        alc_status st = write_batch_group(snap, s, batches[i], err);
+        if (st != ALC_OK)
+            return st;
+    }
     /* The count of the batches in the file, not s->completed: another
      * thread may be accepting the next batch meanwhile (coordinator.c). */
-    return write_status(snap, s, ++snap->recorded, err);
+    return write_status(snap, s, snap->recorded, err);
+}
+
+alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, int b,
+                                    alc_error *err)
+{
+    return alc_snapshot_write_batches(snap, s, &b, 1, err);
 }
 
 /* ---- final tables ---- */
