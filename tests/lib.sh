@@ -96,6 +96,31 @@ mpiexec_finish() {
         fi
     fi
     mpiexec_abort_crash "$pre.err"
+    [ "$rc" -eq 0 ] || mpiexec_wait_ranks
+}
+# mpiexec_wait_ranks: after a failed mpiexec its ranks may still be exiting
+# (seen with the ASan build: a killed rank tears down its shadow memory
+# before the kernel closes its files, so the snapshot is still locked and
+# h5dump cannot open it): wait, 30 s at most, until no alchemiser process
+# started in this folder is still alive (a zombie has closed its files)
+mpiexec_wait_ranks() {
+    local tries=0 p comm state busy
+    while [ "$tries" -lt 300 ]; do
+        busy=0
+        for p in /proc/[0-9]*; do
+            read -r comm <"$p/comm" 2>/dev/null || continue
+            case "$comm" in alchemiser | memcheck-*) ;; *) continue ;; esac
+            [ "$p/cwd" -ef "$PWD" ] || continue
+            read -r _ _ state _ <"$p/stat" 2>/dev/null || continue
+            [ "$state" = Z ] && continue
+            busy=1
+            break
+        done
+        [ "$busy" -eq 0 ] && return 0
+        sleep 0.1
+        tries=$((tries + 1))
+    done
+    bad "alchemiser ranks of a failed mpiexec still alive 30 s after it exited"
 }
 # mpiexec_watchdog PID MARKER: while PID (timeout, whose child is mpiexec)
 # lives, watch mpiexec's children; in the deadlock state above, MARKER is
