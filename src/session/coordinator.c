@@ -14,6 +14,7 @@
 #include "alchemiser/snapshot.h"
 #include "alchemiser/sha256.h"
 #include "session/internal.h"
+#include "session/sends.h"
 
 /* Poll interval of rank 0 while it waits for messages: short enough not to
  * add latency, long enough to leave the CPU to the workers. */
@@ -114,21 +115,13 @@ typedef struct recorder {
     double seconds;       /* time spent writing */
 } recorder;
 
-/* A BATCH sent with MPI_Isend to a worker busy with its previous batch (a
- * blocking send could wait until that batch is done); the bytes are kept
- * until the send completes. */
-typedef struct pending_send {
-    MPI_Request req;
-    alc_buf buf;
-} pending_send;
-
 typedef struct coord {
     MPI_Comm comm;
     alc_session *s;
     self_eval *self;    /* rank 0 evaluates batches too (dynamic mode), or NULL */
     recorder *rec;      /* N > 1: the recorder thread; NULL: record at once */
-    pending_send *sends; /* prefetched batches still being sent (MPI_Isend) */
-    int n_sends, cap_sends;
+    alc_sends sends;    /* BATCHes sent with MPI_Isend to a worker busy with its previous
+                         * one (a blocking send could wait until that one is done) */
     alc_snapshot *snap;
     alc_events *ev;
     wstate *w;
@@ -141,14 +134,6 @@ typedef struct coord {
     alc_error fatal_err;
     double t_job, t_market; /* monotonic times when the job, then the market, were loaded */
 } coord;
-
-static alc_status mpi_fail(alc_error *err, int rc, const char *what)
-{
-    char msg[MPI_MAX_ERROR_STRING];
-    int len = 0;
-    MPI_Error_string(rc, msg, &len);
-    return alc_fail(err, ALC_ERR_MPI, "%s: %s", what, msg);
-}
 
 static void set_fatal(coord *c, const alc_error *e)
 {
@@ -407,18 +392,13 @@ static void mark_dispatched(coord *c, int b, int rank)
     alc_log(ALC_LOG_DEBUG, "%s -> rank %d (attempt %d)", bs->batch.id, rank, bs->attempts);
 }
 
-/* Free the buffers of the prefetch sends that have completed. */
+/* Frees the prefetch sends that have completed (one whose MPI_Test fails
+ * is dropped too). */
 static void reap_sends(coord *c)
 {
-    for (int i = 0; i < c->n_sends;) {
-        int done = 0;
-        if (MPI_Test(&c->sends[i].req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || done) {
-            alc_buf_free(&c->sends[i].buf);
-            c->sends[i] = c->sends[--c->n_sends];
-        } else {
-            i++;
-        }
-    }
+    alc_error e;
+    if (c->sends.n)
+        (void)alc_sends_reap(&c->sends, &e);
 }
 
 static alc_status send_batch(coord *c, int r, int b, alc_error *err)
@@ -439,34 +419,11 @@ static alc_status send_batch(coord *c, int r, int b, alc_error *err)
         /* it waits in MPI_Probe: the send completes at once */
         int rc = MPI_Send(buf.data, (int)buf.len, MPI_BYTE, r, ALC_TAG_BATCH, c->comm);
         if (rc != MPI_SUCCESS)
-            st = mpi_fail(err, rc, "sending a batch");
+            st = alc_mpi_fail(err, rc, "sending a batch");
         alc_buf_free(&buf);
     } else if (st == ALC_OK) {
         /* prefetch to a busy worker: never wait for it */
-        if (c->n_sends == c->cap_sends) {
-            int cap = c->cap_sends ? 2 * c->cap_sends : 8;
-            pending_send *ns = realloc(c->sends, sizeof *ns * (size_t)cap);
-            if (!ns)
-                st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-            else {
-                c->sends = ns;
-                c->cap_sends = cap;
-            }
-        }
-        if (st == ALC_OK) {
-            pending_send *ps = &c->sends[c->n_sends];
-            ps->buf = buf;
-            int rc = MPI_Isend(ps->buf.data, (int)ps->buf.len, MPI_BYTE, r, ALC_TAG_BATCH, c->comm,
-                               &ps->req);
-            if (rc != MPI_SUCCESS) {
-                st = mpi_fail(err, rc, "sending a batch");
-                alc_buf_free(&ps->buf);
-            } else {
-                c->n_sends++;
-            }
-        } else {
-            alc_buf_free(&buf);
-        }
+        st = alc_sends_post(&c->sends, &buf, r, ALC_TAG_BATCH, c->comm, err);
     } else {
         alc_buf_free(&buf);
     }
@@ -587,7 +544,7 @@ static alc_status scatter_static(coord *c, alc_error *err)
         rc = MPI_Scatterv(all ? all : (void *)&zero, counts ? counts : &zero,
                           displs ? displs : &zero, MPI_BYTE, NULL, 0, MPI_BYTE, 0, c->comm);
     if (rc != MPI_SUCCESS && st == ALC_OK)
-        st = mpi_fail(err, rc, "scattering the static batches");
+        st = alc_mpi_fail(err, rc, "scattering the static batches");
     if (st == ALC_OK) {
         s->metrics.bytes_sent += total;
         s->metrics.ranks[0].bytes_sent += total;
@@ -613,7 +570,7 @@ static alc_status receive(coord *c, const MPI_Status *status, int late, alc_erro
     int count = 0;
     int rc = MPI_Get_count(status, MPI_BYTE, &count);
     if (rc != MPI_SUCCESS)
-        return mpi_fail(err, rc, "probing a message");
+        return alc_mpi_fail(err, rc, "probing a message");
     unsigned char *buf = malloc(count > 0 ? (size_t)count : 1);
     if (!buf)
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
@@ -621,7 +578,7 @@ static alc_status receive(coord *c, const MPI_Status *status, int late, alc_erro
     rc = MPI_Recv(buf, count, MPI_BYTE, src, tag, c->comm, MPI_STATUS_IGNORE);
     if (rc != MPI_SUCCESS) {
         free(buf);
-        return mpi_fail(err, rc, "receiving a message");
+        return alc_mpi_fail(err, rc, "receiving a message");
     }
     alc_session *s = c->s;
     if (tag == ALC_TAG_REQUEST) {
@@ -824,8 +781,7 @@ static alc_status run_distributed(coord *c, int *timed_out, alc_error *err)
             *timed_out = 1;
             break;
         }
-        if (c->n_sends)
-            reap_sends(c);
+        reap_sends(c);
         if ((st = dispatch_idle(c, err)) != ALC_OK)
             break;
         if (c->self) {
@@ -837,7 +793,7 @@ static alc_status run_distributed(coord *c, int *timed_out, alc_error *err)
         MPI_Status status;
         int rc = MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c->comm, &flag, &status);
         if (rc != MPI_SUCCESS) {
-            st = mpi_fail(err, rc, "polling for results");
+            st = alc_mpi_fail(err, rc, "polling for results");
             break;
         }
         if (!flag) {
@@ -873,8 +829,7 @@ static int stop_workers(coord *c, double grace)
                 pending++;
             }
         }
-        if (c->n_sends)
-            reap_sends(c);
+        reap_sends(c);
         if (!pending)
             return 0;
         if (alc_now_mono() >= end) {
@@ -1305,6 +1260,7 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
      *    (or, for a resume, before its files are touched) */
     coord c;
     memset(&c, 0, sizeof c);
+    c.sends.what = "sending a batch";
     c.comm = comm;
     c.n_workers = n_ranks - 1;
     alc_job *job = NULL;
@@ -1474,15 +1430,13 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
     /* Prefetched batches never received (a worker that hangs or died: the
      * MPI job is aborted next) are released unsent; a stopped worker had
      * received all of its own. */
-    for (int i = 0; i < c.n_sends; i++) {
-        int done = 0;
-        if (!res->abort_needed)
-            MPI_Wait(&c.sends[i].req, MPI_STATUS_IGNORE);
-        else if (MPI_Test(&c.sends[i].req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done)
-            MPI_Request_free(&c.sends[i].req);
-        alc_buf_free(&c.sends[i].buf);
+    if (res->abort_needed) {
+        alc_sends_abandon(&c.sends);
+    } else {
+        alc_error se;
+        (void)alc_sends_wait_all(&c.sends, &se);
     }
-    free(c.sends);
+    alc_sends_free(&c.sends);
     free(c.w);
     res->status = s->status;
     if (st != ALC_OK) {

@@ -12,6 +12,7 @@
 #include "alchemiser/pack.h"
 #include "alchemiser/sha256.h"
 #include "session/internal.h"
+#include "session/sends.h"
 
 #define STRATEGY_MAX_BYTES (10u << 20)
 
@@ -442,14 +443,6 @@ alc_status alc_worker_run_batch(alc_worker *w, const alc_batch_desc *d, alc_day 
 
 /* ---- worker ranks ---- */
 
-static alc_status mpi_fail(alc_error *err, int rc, const char *what)
-{
-    char msg[MPI_MAX_ERROR_STRING];
-    int len = 0;
-    MPI_Error_string(rc, msg, &len);
-    return alc_fail(err, ALC_ERR_MPI, "%s: %s", what, msg);
-}
-
 /* Results go out with MPI_Isend: a partial is larger than the shared-memory
  * eager limit (about 5 kB for 10 strategies), so a blocking send would wait
  * for rank 0 to match it, and rank 0's receiving thread shares its core with
@@ -459,78 +452,25 @@ static alc_status mpi_fail(alc_error *err, int rc, const char *what)
  * are in flight, the oldest waited for when the window is full.  Order is
  * kept (MPI's non-overtaking rule): rank 0 matches every result before the
  * work request that follows it, so it never sends STOP to a rank whose
- * results it has not received, and drain_results cannot wait forever. */
+ * results it has not received, and the final wait cannot last forever. */
 enum { RESULT_SENDS = 4 };
-typedef struct result_sends {
-    MPI_Request req[RESULT_SENDS];
-    alc_buf buf[RESULT_SENDS];
-    int head, count; /* a ring, oldest at head */
-} result_sends;
 
-static alc_status wait_oldest(result_sends *rs, alc_error *err)
-{
-    int rc = MPI_Wait(&rs->req[rs->head], MPI_STATUS_IGNORE);
-    alc_buf_free(&rs->buf[rs->head]);
-    rs->head = (rs->head + 1) % RESULT_SENDS;
-    rs->count--;
-    return rc == MPI_SUCCESS ? ALC_OK : mpi_fail(err, rc, "sending a partial result");
-}
-
-/* Frees the buffers of the sends that have completed, oldest first. */
-static alc_status reap_results(result_sends *rs, alc_error *err)
-{
-    while (rs->count) {
-        int done = 0;
-        int rc = MPI_Test(&rs->req[rs->head], &done, MPI_STATUS_IGNORE);
-        if (rc != MPI_SUCCESS)
-            return mpi_fail(err, rc, "sending a partial result");
-        if (!done)
-            break;
-        alc_buf_free(&rs->buf[rs->head]);
-        rs->head = (rs->head + 1) % RESULT_SENDS;
-        rs->count--;
-    }
-    return ALC_OK;
-}
-
-/* Waits for every send in flight (before the worker returns). */
-static alc_status drain_results(result_sends *rs, alc_error *err)
-{
-    alc_status st = ALC_OK;
-    while (rs->count) {
-        alc_error e;
-        alc_error_clear(&e);
-        if (wait_oldest(rs, &e) != ALC_OK && st == ALC_OK) {
-            st = ALC_ERR_MPI;
-            *err = e;
-        }
-    }
-    return st;
-}
-
-static alc_status send_result(MPI_Comm comm, result_sends *rs, const char *session_id,
+static alc_status send_result(MPI_Comm comm, alc_sends *rs, const char *session_id,
                               const alc_partial *p, alc_error *err)
 {
-    alc_status st = reap_results(rs, err);
-    if (st == ALC_OK && rs->count == RESULT_SENDS)
-        st = wait_oldest(rs, err);
+    alc_status st = alc_sends_reap(rs, err);
+    if (st == ALC_OK && rs->n >= RESULT_SENDS)
+        st = alc_sends_wait_oldest(rs, err);
     if (st != ALC_OK)
         return st;
-    int slot = (rs->head + rs->count) % RESULT_SENDS;
-    alc_buf *b = &rs->buf[slot];
-    alc_buf_init(b);
-    st = alc_pack_partial(session_id, p, b, err);
+    alc_buf b;
+    alc_buf_init(&b);
+    st = alc_pack_partial(session_id, p, &b, err);
     if (st != ALC_OK) {
-        alc_buf_free(b);
+        alc_buf_free(&b);
         return st;
     }
-    int rc = MPI_Isend(b->data, (int)b->len, MPI_BYTE, 0, ALC_TAG_RESULT, comm, &rs->req[slot]);
-    if (rc != MPI_SUCCESS) {
-        alc_buf_free(b);
-        return mpi_fail(err, rc, "sending a partial result");
-    }
-    rs->count++;
-    return ALC_OK;
+    return alc_sends_post(rs, &b, 0, ALC_TAG_RESULT, comm, err);
 }
 
 /* Fault injection, a test hook: ALC_FAULT="KIND:RANK:BATCH[:ATTEMPT]" makes
@@ -600,7 +540,7 @@ static fault_kind fault_for(const fault *f, int rank, const alc_batch_desc *d)
     return f->kind;
 }
 
-static alc_status serve_batch(MPI_Comm comm, alc_worker *w, result_sends *rs,
+static alc_status serve_batch(MPI_Comm comm, alc_worker *w, alc_sends *rs,
                               const alc_setup_msg *setup, const fault *f,
                               const alc_batch_desc *d, alc_error *err)
 {
@@ -647,14 +587,14 @@ alc_status alc_worker_serve(MPI_Comm comm, alc_error *err)
     int len = 0;
     int rc = MPI_Bcast(&len, 1, MPI_INT, 0, comm);
     if (rc != MPI_SUCCESS)
-        return mpi_fail(err, rc, "receiving the session setup");
+        return alc_mpi_fail(err, rc, "receiving the session setup");
     unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
     if (!buf)
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
     rc = MPI_Bcast(buf, len, MPI_BYTE, 0, comm);
     if (rc != MPI_SUCCESS) {
         free(buf);
-        return mpi_fail(err, rc, "receiving the session setup");
+        return alc_mpi_fail(err, rc, "receiving the session setup");
     }
     alc_setup_msg setup;
     alc_status st = alc_unpack_setup(buf, (size_t)len, &setup, err);
@@ -684,7 +624,7 @@ alc_status alc_worker_serve(MPI_Comm comm, alc_error *err)
     alc_worker *w = NULL;
     st = alc_worker_new(market, setup_error[0] ? setup_error : NULL, rank, &w, err);
     fault f = parse_fault();
-    result_sends rs = {.count = 0};
+    alc_sends rs = {.what = "sending a partial result"};
 
     /* 3. static mode: this rank's share, one Scatterv of packed batch lists */
     if (st == ALC_OK && setup.scheduling == ALC_SCHED_STATIC) {
@@ -692,13 +632,13 @@ alc_status alc_worker_serve(MPI_Comm comm, alc_error *err)
         rc = MPI_Scatter(NULL, 1, MPI_INT, &mine, 1, MPI_INT, 0, comm);
         unsigned char *lb = rc == MPI_SUCCESS ? malloc(mine > 0 ? (size_t)mine : 1) : NULL;
         if (rc != MPI_SUCCESS)
-            st = mpi_fail(err, rc, "receiving the static batch counts");
+            st = alc_mpi_fail(err, rc, "receiving the static batch counts");
         else if (!lb)
             st = alc_fail(err, ALC_ERR_NOMEM, "out of memory");
         if (st == ALC_OK) {
             rc = MPI_Scatterv(NULL, NULL, NULL, MPI_BYTE, lb, mine, MPI_BYTE, 0, comm);
             if (rc != MPI_SUCCESS)
-                st = mpi_fail(err, rc, "receiving the static batches");
+                st = alc_mpi_fail(err, rc, "receiving the static batches");
         }
         alc_batch_desc *list = NULL;
         int n = 0;
@@ -717,7 +657,7 @@ alc_status alc_worker_serve(MPI_Comm comm, alc_error *err)
     while (st == ALC_OK) {
         rc = MPI_Send(NULL, 0, MPI_BYTE, 0, ALC_TAG_REQUEST, comm);
         if (rc != MPI_SUCCESS) {
-            st = mpi_fail(err, rc, "asking for work");
+            st = alc_mpi_fail(err, rc, "asking for work");
             break;
         }
         MPI_Status status;
@@ -726,7 +666,7 @@ alc_status alc_worker_serve(MPI_Comm comm, alc_error *err)
         if (rc == MPI_SUCCESS)
             rc = MPI_Get_count(&status, MPI_BYTE, &count);
         if (rc != MPI_SUCCESS) {
-            st = mpi_fail(err, rc, "waiting for work");
+            st = alc_mpi_fail(err, rc, "waiting for work");
             break;
         }
         unsigned char *mb = malloc(count > 0 ? (size_t)count : 1);
@@ -737,7 +677,7 @@ alc_status alc_worker_serve(MPI_Comm comm, alc_error *err)
         rc = MPI_Recv(mb, count, MPI_BYTE, 0, status.MPI_TAG, comm, MPI_STATUS_IGNORE);
         if (rc != MPI_SUCCESS) {
             free(mb);
-            st = mpi_fail(err, rc, "receiving work");
+            st = alc_mpi_fail(err, rc, "receiving work");
             break;
         }
         if (status.MPI_TAG == ALC_TAG_STOP) {
@@ -759,10 +699,11 @@ alc_status alc_worker_serve(MPI_Comm comm, alc_error *err)
     }
     alc_error de;
     alc_error_clear(&de);
-    if (drain_results(&rs, &de) != ALC_OK && st == ALC_OK) {
+    if (alc_sends_wait_all(&rs, &de) != ALC_OK && st == ALC_OK) {
         st = ALC_ERR_MPI;
         *err = de;
     }
+    alc_sends_free(&rs);
     alc_worker_free(w);
     alc_market_free(market);
     alc_setup_msg_free(&setup);
