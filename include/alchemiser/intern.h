@@ -18,6 +18,10 @@ typedef struct alc_sym {
     int32_t id;     /* dense, 0-based */
 } alc_sym;
 
+/* FNV-1a of s[0..len): alc_sym.hash, and the string hash of the project's
+ * other small hash tables. */
+uint32_t alc_str_hash(const char *s, size_t len);
+
 /* Returns NULL only when memory is exhausted. */
 const alc_sym *alc_intern(const char *s, size_t len);
 const alc_sym *alc_intern_cstr(const char *s);

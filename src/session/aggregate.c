@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alchemiser/intern.h"
 #include "session/internal.h"
 
 void alc_consolidated_free(alc_consolidated *c)
@@ -33,18 +34,10 @@ typedef struct tset {
     int n;
 } tset;
 
-static uint64_t str_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 /* Slot of ticker t, or of the empty slot where it would go. */
 static size_t tset_find(const tset *ts, const char *t)
 {
-    size_t k = (size_t)str_hash(t) & (ts->cap - 1);
+    size_t k = alc_str_hash(t, strlen(t)) & (ts->cap - 1);
     while (ts->key[k] && strcmp(ts->key[k], t))
         k = (k + 1) & (ts->cap - 1);
     return k;

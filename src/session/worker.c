@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alchemiser/file.h"
+#include "alchemiser/intern.h"
 #include "alchemiser/log.h"
 #include "alchemiser/pack.h"
 #include "alchemiser/sha256.h"
@@ -176,14 +177,6 @@ struct fresh_index {
     alc_day *last;   /* per series: last bar day at or before as_of, 0 = none */
 };
 
-static uint32_t name_hash(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
-
 static void fresh_free(fresh_index *fi)
 {
     free(fi->slot);
@@ -208,7 +201,7 @@ static int fresh_build(fresh_index *fi, const alc_market *m, alc_day as_of)
         fi->slot[k] = -1;
     for (int i = 0; i < m->n; i++) {
         const alc_series *ser = &m->series[i];
-        size_t k = name_hash(ser->ticker, strlen(ser->ticker)) & (cap - 1);
+        size_t k = alc_str_hash(ser->ticker, strlen(ser->ticker)) & (cap - 1);
         while (fi->slot[k] >= 0)
             k = (k + 1) & (cap - 1);
         fi->slot[k] = i;
@@ -225,7 +218,7 @@ static int fresh_build(fresh_index *fi, const alc_market *m, alc_day as_of)
  * market has no such ticker or no bar by then. */
 static alc_day fresh_lookup(const fresh_index *fi, const char *t, size_t n)
 {
-    size_t k = name_hash(t, n) & (fi->cap - 1);
+    size_t k = alc_str_hash(t, n) & (fi->cap - 1);
     for (int i; (i = fi->slot[k]) >= 0; k = (k + 1) & (fi->cap - 1)) {
         const char *name = fi->m->series[i].ticker;
         /* the length first: memcmp must not read past a shorter name */

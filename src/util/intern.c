@@ -20,7 +20,7 @@ static const alc_sym **index_slots; /* open addressing, power of two */
 static size_t index_cap;
 static int32_t count;
 
-static uint32_t fnv1a(const char *s, size_t len)
+uint32_t alc_str_hash(const char *s, size_t len)
 {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < len; i++) {
@@ -53,7 +53,7 @@ static int grow_index(void)
 
 const alc_sym *alc_intern(const char *s, size_t len)
 {
-    uint32_t h = fnv1a(s, len);
+    uint32_t h = alc_str_hash(s, len);
     pthread_mutex_lock(&lock);
     const alc_sym *found = NULL;
     if ((size_t)(count + 1) * 2 > index_cap && grow_index() != 0)
