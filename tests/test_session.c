@@ -887,6 +887,31 @@ static void test_format_g17(void)
     CU_ASSERT_EQUAL(g17_mismatches, 0);
 }
 
+/* The shape check shared by the coordinator (a malformed result fails its
+ * batch) and the snapshot (no hashes recorded from it). */
+static void test_partial_mismatch(void)
+{
+    alc_batch b;
+    memset(&b, 0, sizeof b);
+    b.first = 3;
+    b.count = 2;
+    alc_signal sig[2];
+    memset(sig, 0, sizeof sig);
+    sig[0].index = 3;
+    sig[1].index = 4;
+    alc_partial p;
+    memset(&p, 0, sizeof p);
+    p.signals = sig;
+    p.n_signals = 2;
+    CU_ASSERT_PTR_NULL(alc_partial_mismatch(&p, &b));
+    p.n_signals = 1;
+    CU_ASSERT_STRING_EQUAL(alc_partial_mismatch(&p, &b), "wrong number of signals");
+    p.n_signals = 2;
+    sig[0].index = 4;
+    sig[1].index = 3;
+    CU_ASSERT_STRING_EQUAL(alc_partial_mismatch(&p, &b), "signals out of order");
+}
+
 int main(void)
 {
     if (setup_dirs() != 0) {
@@ -904,7 +929,8 @@ int main(void)
     ALC_ADD_SUITE("pack", {"setup", test_pack_setup}, {"batch", test_pack_batch},
                   {"partial", test_pack_partial});
     ALC_ADD_SUITE("aggregate", {"determinism and errors", test_aggregate_determinism});
-    ALC_ADD_SUITE("worker", {"freshness", test_worker_freshness}, {"batch", test_worker_batch});
+    ALC_ADD_SUITE("worker", {"freshness", test_worker_freshness}, {"batch", test_worker_batch},
+                  {"partial mismatch", test_partial_mismatch});
     int rc = alc_test_run();
     rm_rf(tmp_root);
     return rc;

@@ -61,6 +61,10 @@ typedef struct alc_partial {
 
 void alc_partial_free(alc_partial *p);
 
+/* NULL when p's signals are exactly batch b's strategies, in order; else
+ * what is wrong ("wrong number of signals", "signals out of order"). */
+const char *alc_partial_mismatch(const alc_partial *p, const alc_batch *b);
+
 /* Recompute p->portfolio from p->signals (sum per ticker in strategy order). */
 alc_status alc_partial_compute_portfolio(alc_partial *p, alc_error *err);
 

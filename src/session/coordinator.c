@@ -282,15 +282,9 @@ static void recorder_stop(coord *c)
 /* The shape of a result must match its batch exactly. */
 static const char *malformed(const alc_session *s, const alc_partial *p)
 {
-    const alc_batch *b = &s->batches[p->batch_index].batch;
     if (p->n_batches != s->n_batches)
         return "wrong batch count";
-    if (p->n_signals != b->count)
-        return "wrong number of signals";
-    for (int k = 0; k < p->n_signals; k++)
-        if (p->signals[k].index != b->first + k)
-            return "signals out of order";
-    return NULL;
+    return alc_partial_mismatch(p, &s->batches[p->batch_index].batch);
 }
 
 /* Takes ownership of *p. */

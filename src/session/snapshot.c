@@ -470,11 +470,8 @@ static int write_signals(const alc_snapshot *snap, hid_t g, const alc_partial *p
 static int write_hashes(const alc_snapshot *snap, const alc_batch *bt, const alc_partial *p)
 {
     int n = p->n_signals;
-    if (n <= 0 || n != bt->count)
+    if (n <= 0 || alc_partial_mismatch(p, bt))
         return 0; /* a malformed result (recorded as failed): no hashes */
-    for (int k = 0; k < n; k++)
-        if (p->signals[k].index != bt->first + k)
-            return 0;
     const char **rows = malloc(sizeof *rows * (size_t)n);
     if (!rows)
         return -1;

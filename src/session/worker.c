@@ -28,6 +28,16 @@ struct alc_worker {
     int rank;
 };
 
+const char *alc_partial_mismatch(const alc_partial *p, const alc_batch *b)
+{
+    if (p->n_signals != b->count)
+        return "wrong number of signals";
+    for (int k = 0; k < p->n_signals; k++)
+        if (p->signals[k].index != b->first + k)
+            return "signals out of order";
+    return NULL;
+}
+
 void alc_partial_free(alc_partial *p)
 {
     if (!p)
