@@ -6,7 +6,8 @@
 #include <stdio.h>
 
 /* Writes s as a JSON string literal (with quotes), escaping control
- * characters, quotes and backslashes; bytes >= 0x80 pass through (UTF-8). */
+ * characters, quotes and backslashes; bytes >= 0x80 pass through (UTF-8).
+ * NULL is written as "". */
 void alc_json_string(FILE *out, const char *s);
 
 /* x formatted exactly as snprintf("%.17g") does (same bytes), into buf (32

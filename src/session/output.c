@@ -7,33 +7,6 @@
 #include "alchemiser/session.h"
 #include "session/internal.h"
 
-/* The writers below run with the stream locked (flockfile), so that the
- * 100,000 and more small writes of a large session take no lock each. */
-static void json_str(FILE *f, const char *s)
-{
-    putc_unlocked('"', f);
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    for (;;) {
-        const unsigned char *run = p; /* a run of characters written as they are */
-        while (*p >= 0x20 && *p != '"' && *p != '\\')
-            p++;
-        if (p > run)
-            fwrite(run, 1, (size_t)(p - run), f);
-        if (!*p)
-            break;
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default: fprintf(f, "\\u%04x", *p);
-        }
-        p++;
-    }
-    putc_unlocked('"', f);
-}
-
 /* %.17g round-trips every double, so equal files mean bit-equal weights. */
 static void json_num(FILE *f, double v)
 {
@@ -50,7 +23,7 @@ static void json_date(FILE *f, alc_day d)
     }
     char buf[16];
     alc_format_date(d, buf);
-    json_str(f, buf);
+    alc_json_string(f, buf);
 }
 
 /* The signal of strategy i and the id of its batch (binary search: the
@@ -84,6 +57,8 @@ alc_status alc_session_write_portfolio(const alc_session *s, const char *path, a
     if (!f)
         return alc_fail_at(err, ALC_ERR_IO, tmp, 0, 0, "cannot create: %s", strerror(errno));
     setvbuf(f, NULL, _IOFBF, 1 << 20);
+    /* locked once for the whole file: each of the 100,000 and more small
+     * writes of a large session then takes a lock it already holds */
     flockfile(f);
     char created[40], finished[40];
     alc_format_timestamp(s->created_wall, created, sizeof created);
@@ -91,26 +66,26 @@ alc_status alc_session_write_portfolio(const alc_session *s, const char *path, a
 
     /* Line 2 holds everything that varies between runs of the same job. */
     fputs("{\n  \"session\": {\"session_id\": ", f);
-    json_str(f, s->id);
+    alc_json_string(f, s->id);
     fputs(", \"correlation_id\": ", f);
-    json_str(f, s->correlation_id);
+    alc_json_string(f, s->correlation_id);
     fputs(", \"created\": ", f);
-    json_str(f, created);
+    alc_json_string(f, created);
     fputs(", \"finished\": ", f);
-    json_str(f, finished);
+    alc_json_string(f, finished);
     fprintf(f, ", \"n_ranks\": %d, \"scheduling\": ", s->n_ranks);
-    json_str(f, alc_scheduling_name(s->scheduling));
+    alc_json_string(f, alc_scheduling_name(s->scheduling));
     fprintf(f, ", \"batch_size\": %d, \"n_batches\": %d, \"job\": ", s->batch_size, s->n_batches);
-    json_str(f, s->job->path);
+    alc_json_string(f, s->job->path);
     fputs(", \"job_sha256\": ", f);
-    json_str(f, s->job->sha256);
+    alc_json_string(f, s->job->sha256);
     fputs(", \"snapshot\": ", f);
-    json_str(f, s->h5_path);
+    alc_json_string(f, s->h5_path);
     fputs(", \"events\": ", f);
-    json_str(f, s->events_path);
+    alc_json_string(f, s->events_path);
     fprintf(f, ", \"resume_count\": %d, \"rerun_of\": ", s->resume_count);
     if (s->rerun_of[0])
-        json_str(f, s->rerun_of);
+        alc_json_string(f, s->rerun_of);
     else
         fputs("null", f);
     fputs("},\n", f);
@@ -119,19 +94,19 @@ alc_status alc_session_write_portfolio(const alc_session *s, const char *path, a
     fprintf(f, "  \"schema_version\": %d,\n  \"as_of\": ", ALC_SESSION_SCHEMA_VERSION);
     json_date(f, s->as_of);
     fputs(",\n  \"status\": ", f);
-    json_str(f, alc_session_status_name(s->status));
+    alc_json_string(f, alc_session_status_name(s->status));
     fputs(",\n  \"error_type\": ", f);
     if (s->error_type[0])
-        json_str(f, s->error_type);
+        alc_json_string(f, s->error_type);
     else
         fputs("null", f);
     fputs(",\n  \"error\": ", f);
     if (s->error[0])
-        json_str(f, s->error);
+        alc_json_string(f, s->error);
     else
         fputs("null", f);
     fputs(",\n  \"on_strategy_failure\": ", f);
-    json_str(f, alc_failure_policy_name(s->job->on_strategy_failure));
+    alc_json_string(f, alc_failure_policy_name(s->job->on_strategy_failure));
     fprintf(f, ",\n  \"degraded\": %s,\n  \"kept_allocation\": ", s->degraded ? "true" : "false");
     if (s->degraded)
         json_num(f, s->kept_allocation);
@@ -144,9 +119,9 @@ alc_status alc_session_write_portfolio(const alc_session *s, const char *path, a
             continue;
         fputs(first ? "\n    " : ",\n    ", f);
         first = 0;
-        json_str(f, s->job->strategies[i].file);
+        alc_json_string(f, s->job->strategies[i].file);
         fputs(": ", f);
-        json_str(f, why);
+        alc_json_string(f, why);
     }
     fputs(s->n_dropped ? "\n  }" : "}", f);
     const alc_consolidated *c = &s->portfolio;
@@ -157,25 +132,25 @@ alc_status alc_session_write_portfolio(const alc_session *s, const char *path, a
     json_date(f, has ? c->oldest : 0);
     fputs(",\n  \"oldest_data_strategy\": ", f);
     if (has && c->oldest_strategy >= 0)
-        json_str(f, s->job->strategies[c->oldest_strategy].file);
+        alc_json_string(f, s->job->strategies[c->oldest_strategy].file);
     else
         fputs("null", f);
     fputs(",\n  \"portfolio\": {", f);
     for (int i = 0; has && i < c->n; i++) {
         fputs(i ? ",\n    " : "\n    ", f);
-        json_str(f, c->w[i].ticker);
+        alc_json_string(f, c->w[i].ticker);
         fputs(": ", f);
         json_num(f, c->w[i].weight);
     }
     fputs(has && c->n ? "\n  },\n  \"attribution\": {" : "},\n  \"attribution\": {", f);
     for (int i = 0, a = 0; has && i < c->n; i++) {
         fputs(i ? ",\n    " : "\n    ", f);
-        json_str(f, c->w[i].ticker);
+        alc_json_string(f, c->w[i].ticker);
         fputs(": {", f);
         for (int first = 1; a < c->n_attr && c->attr[a].ticker == i; a++, first = 0) {
             if (!first)
                 fputs(", ", f);
-            json_str(f, s->job->strategies[c->attr[a].strategy].file);
+            alc_json_string(f, s->job->strategies[c->attr[a].strategy].file);
             fputs(": ", f);
             json_num(f, c->attr[a].weight);
         }
@@ -186,19 +161,19 @@ alc_status alc_session_write_portfolio(const alc_session *s, const char *path, a
         const char *batch;
         const alc_signal *sg = signal_of(s, i, &batch);
         fputs(i ? ",\n    " : "\n    ", f);
-        json_str(f, s->job->strategies[i].file);
+        alc_json_string(f, s->job->strategies[i].file);
         fputs(": {\"allocation\": ", f);
         json_num(f, s->job->strategies[i].allocation);
         const char *why = alc_session_drop_reason(s, i);
         fputs(", \"status\": ", f);
-        json_str(f, why ? "dropped" : sg ? (sg->code ? "failed" : "ok") : "missing");
+        alc_json_string(f, why ? "dropped" : sg ? (sg->code ? "failed" : "ok") : "missing");
         fputs(", \"last_bar_date\": ", f);
         json_date(f, sg ? sg->last_bar : 0);
         fputs(", \"error\": ", f);
         if (why)
-            json_str(f, why);
+            alc_json_string(f, why);
         else if (sg && sg->error)
-            json_str(f, sg->error);
+            alc_json_string(f, sg->error);
         else
             fputs("null", f);
         fputc('}', f);
