@@ -292,21 +292,23 @@ alc_status value_dict_get(const vdict *d, const char *key, const value **out)
 
 /* ---- fragments ---------------------------------------------------------------- */
 
-frag *frag_new(alc_engine *e, int n)
+frag *frag_alloc(alc_arena *a, int n, int32_t id)
 {
-    frag *f = alc_arena_calloc(&e->arena, 1, sizeof *f);
+    frag *f = alc_arena_calloc(a, 1, sizeof *f);
     if (!f)
         return NULL;
     f->n = n;
-    f->id = e->next_frag_id++;
+    f->id = id;
     if (n > 0) {
-        f->tk = alc_arena_alloc(&e->arena, (size_t)n * sizeof *f->tk);
-        f->w = alc_arena_alloc(&e->arena, (size_t)n * sizeof *f->w);
+        f->tk = alc_arena_alloc(a, (size_t)n * sizeof *f->tk);
+        f->w = alc_arena_alloc(a, (size_t)n * sizeof *f->w);
         if (!f->tk || !f->w)
             return NULL;
     }
     return f;
 }
+
+frag *frag_new(alc_engine *e, int n) { return frag_alloc(&e->arena, n, e->next_frag_id++); }
 
 frag *frag_from_wmap(alc_engine *e, const wmap *m)
 {

@@ -174,6 +174,9 @@ alc_status eval_indicator(alc_engine *e, const alc_node *at, dsl_op op, const al
                           const value *params, double *out);
 
 /* fragments (eval.c) */
+/* A fragment of n entries (tk, w uninitialised) with the given id, in arena a. */
+frag *frag_alloc(alc_arena *a, int n, int32_t id);
+/* The same in the evaluation's arena, with the next fragment id. */
 frag *frag_new(alc_engine *e, int n);
 frag *frag_from_wmap(alc_engine *e, const wmap *m);
 frag *frag_single(alc_engine *e, const alc_sym *ticker, double w);

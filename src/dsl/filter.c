@@ -333,16 +333,10 @@ static void body_put(alc_engine *e, const alc_node *body, alc_day day, const fra
     }
     frag *copy = NULL;
     if (holdings) {
-        copy = alc_arena_calloc(&e->body_arena, 1, sizeof *copy);
+        copy = frag_alloc(&e->body_arena, holdings->n, -1);
         if (!copy)
             return;
-        copy->n = holdings->n;
-        copy->id = -1;
         if (holdings->n > 0) {
-            copy->tk = alc_arena_alloc(&e->body_arena, (size_t)holdings->n * sizeof *copy->tk);
-            copy->w = alc_arena_alloc(&e->body_arena, (size_t)holdings->n * sizeof *copy->w);
-            if (!copy->tk || !copy->w)
-                return;
             memcpy(copy->tk, holdings->tk, (size_t)holdings->n * sizeof *copy->tk);
             memcpy(copy->w, holdings->w, (size_t)holdings->n * sizeof *copy->w);
         }
