@@ -511,6 +511,24 @@ static long ppo_bars_needed(const alc_indicator_args *a)
     return a->ind == ALC_IND_PPO ? a->w2 : a->w2 + ppo_smooth(a);
 }
 
+/* The EWM weights of PPO's three spans (short, long, smoothing): new value
+ * a*, old value f* = 1 - a* (alc_ewm_series with com = (span - 1) / 2). */
+typedef struct ppo_weights {
+    double as, fs, al, fl, ag, fg;
+} ppo_weights;
+
+static ppo_weights ppo_weights_of(long s, long l, long sm)
+{
+    ppo_weights w;
+    w.as = 1.0 / (1.0 + com_from_span((double)s));
+    w.fs = 1.0 - w.as;
+    w.al = 1.0 / (1.0 + com_from_span((double)l));
+    w.fl = 1.0 - w.al;
+    w.ag = 1.0 / (1.0 + com_from_span((double)sm));
+    w.fg = 1.0 - w.ag;
+    return w;
+}
+
 int alc_kernel_block_point_ok(const alc_indicator_args *a, int n)
 {
     switch (a->ind) {
@@ -530,7 +548,6 @@ int alc_kernel_block_point_ok(const alc_indicator_args *a, int n)
     }
 }
 
-
 /* PPO or PPO signal at K <= 8 as-of points (see indicators.h): ppo_value's
  * one-pass recurrences with the chains as vector lanes.  Each point needs
  * at least long (+ smooth for the signal) bars, so no short-data rule
@@ -545,9 +562,8 @@ static int ppo_lanes(const alc_indicator_args *a, const double *close, const int
     vd(*rows)[HALVES] = lanes_load(close, starts, ns, K, maxlen);
     if (!rows)
         return -1;
-    const double as = 1.0 / (1.0 + com_from_span((double)s)), fs = 1.0 - as;
-    const double al = 1.0 / (1.0 + com_from_span((double)l)), fl = 1.0 - al;
-    const double ag = 1.0 / (1.0 + com_from_span((double)sm)), fg = 1.0 - ag;
+    const ppo_weights pw = ppo_weights_of(s, l, sm);
+    const double as = pw.as, fs = pw.fs, al = pw.al, fl = pw.fl, ag = pw.ag, fg = pw.fg;
     const int want_signal = a->ind == ALC_IND_PPO_SIGNAL;
     vd es[HALVES], el[HALVES], ppo[HALVES], sig[HALVES];
     for (int h = 0; h < HALVES; h++) {
@@ -607,7 +623,6 @@ int alc_kernel_ppo_block(const alc_indicator_args *a, const double *close, const
             return 1;
     return ppo_lanes(a, close, starts, ns, K, out);
 }
-
 
 /* ---- kernels ----------------------------------------------------------- */
 
@@ -676,9 +691,8 @@ static alc_status ppo_value(const alc_indicator_args *a, const double *p, int n,
     /* the three EWMs of alc_ewm_series (fast, slow, and the signal over
      * the PPO series) in one pass: only the last value is needed, and the
      * three independent recurrences overlap in the CPU */
-    const double as = 1.0 / (1.0 + com_from_span((double)s)), fs = 1.0 - as;
-    const double al = 1.0 / (1.0 + com_from_span((double)l)), fl = 1.0 - al;
-    const double ag = 1.0 / (1.0 + com_from_span((double)sm)), fg = 1.0 - ag;
+    const ppo_weights pw = ppo_weights_of(s, l, sm);
+    const double as = pw.as, fs = pw.fs, al = pw.al, fl = pw.fl, ag = pw.ag, fg = pw.fg;
     double es = p[0], el = p[0];
     double ppo = 0 < l - 1 ? NAN : 100.0 * (es - el) / el;
     double sig = ppo, sig_old_wt = 1.0;
