@@ -91,10 +91,28 @@ case_hundred() {
     check "10 requested events" test "$(nevents "$events" StrategyBatchRequested)" = 10
     check "10 partial events" test "$(nevents "$events" PartialSignalGenerated)" = 10
     check "1 aggregation event" test "$(nevents "$events" AggregationCompleted)" = 1
+    # dynamic order: the largest batch first (bytes of its strategy files),
+    # ties in index order
+    local b sizes=""
+    for b in 0 1 2 3 4 5 6 7 8 9; do
+        sizes="$sizes$(stat -c %s $(printf "s/g%04d.clj " $(seq $((b * 10)) $((b * 10 + 9)))) |
+            awk -v b=$((b + 1)) '{ n += $1 } END { print n, b }')
+"
+    done
+    printf "%s" "$sizes" | sort -k1,1nr -k2,2n | cut -d' ' -f2 >order-want.txt
+    grep '"event_type":"StrategyBatchRequested"' "$events" |
+        sed 's/.*"batch_number":\([0-9]*\).*/\1/' >order-got.txt
+    check "batches requested largest first" cmp -s order-want.txt order-got.txt
+    check "that order is not the index order (so the check above can fail)" \
+        test "$(tr '\n' ' ' <order-want.txt)" != "1 2 3 4 5 6 7 8 9 10 "
     check "1 signal event" test "$(nevents "$events" SignalGenerated)" = 1
     check "batches_received 10" test "$(counter "$h5" batches_received)" = 10
     check "duplicates 0" test "$(counter "$h5" duplicates_ignored)" = 0
     check "portfolio table" test "$(h5rows "$h5" /portfolio)" -gt 0
+    check "/attribution ticker: a fixed-length string" \
+        test "$(h5dump -H -d /attribution "$h5" | grep -c 'STRSIZE [0-9]')" = 1
+    check "/attribution: one row per strategy and ticker held" \
+        test "$(h5rows "$h5" /attribution)" = "$(h5dump -d /strategies "$h5" | tr -d ' \n' | grep -o ',"ok","",[^,]*,"[^"]*",[0-9]*,[0-9]*' | awk -F, '{ n += $NF } END { print n }')"
     has "$portfolio" '"status": "COMPLETED"'
     # every event line carries the envelope
     check "event envelope" test "$(grep -c '"event_id":"evt-.*"schema_version":1,"timestamp":".*"session_id":"sess-.*"correlation_id":"corr-.*"causation_id":".*"payload":{' "$events")" = 22

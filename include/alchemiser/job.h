@@ -32,6 +32,8 @@
 #ifndef ALCHEMISER_JOB_H
 #define ALCHEMISER_JOB_H
 
+#include <stdint.h>
+
 #include <stddef.h>
 
 #include "alchemiser/date.h"
@@ -67,6 +69,7 @@ typedef struct alc_job_strategy {
     double allocation; /* fraction of capital, (0, 1] */
     char sha256[65];   /* hex SHA-256 of the file's bytes; "" until alc_job_hash_source() (a
                         * session hashes each file where it evaluates it: alc_signal) */
+    uint64_t bytes;    /* file size at the job read: the cost estimate of the dispatch */
 } alc_job_strategy;
 
 typedef struct alc_job {

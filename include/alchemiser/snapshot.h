@@ -34,8 +34,13 @@ alc_status alc_snapshot_write_batch(alc_snapshot *snap, const alc_session *s, in
  * group commit: the recorder thread writes what queued up meanwhile). */
 alc_status alc_snapshot_write_batches(alc_snapshot *snap, const alc_session *s, const int *batches,
                                       int n, alc_error *err);
-/* Final tables and attributes, close, rename .partial -> final.  Frees snap
- * whatever the outcome. */
+/* The result tables (/portfolio, /attribution, /strategies, /dropped),
+ * ahead of alc_snapshot_finish, which otherwise writes them itself: the
+ * coordinator writes them while another thread writes portfolio.json, and
+ * joins it before the finish, whose rename must come last. */
+alc_status alc_snapshot_write_results(alc_snapshot *snap, const alc_session *s, alc_error *err);
+/* Final tables (the result tables unless already written) and attributes,
+ * close, rename .partial -> final.  Frees snap whatever the outcome. */
 alc_status alc_snapshot_finish(alc_snapshot *snap, const alc_session *s, alc_error *err);
 /* Close without renaming (the file stays ".partial"). */
 void alc_snapshot_abandon(alc_snapshot *snap);

@@ -7,6 +7,7 @@
  *   0 COMPLETED, 1 FAILED, 2 usage error or job refused, 3 TIMEOUT,
  *   4 the outputs could not be written. */
 #include <mpi.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,38 @@ static int exit_code(alc_session_status s)
     }
 }
 
+/* Rank 0 releases the session, every batch's result (for 10,000
+ * strategies some 200,000 small blocks, 10-15 ms), on a thread of its own
+ * while MPI_Finalize runs: the other ranks wait for rank 0 there. */
+typedef struct release_task {
+    alc_session *session; /* owned from here on */
+    alc_job *job;         /* owned from here on */
+    pthread_t th;
+    int threaded;
+} release_task;
+
+static void *release_main(void *arg)
+{
+    release_task *r = arg;
+    alc_session_free(r->session);
+    alc_job_free(r->job);
+    return NULL;
+}
+
+static void release_start(release_task *r)
+{
+    r->threaded = pthread_create(&r->th, NULL, release_main, r) == 0;
+    if (!r->threaded)
+        release_main(r);
+}
+
+static void release_join(release_task *r)
+{
+    if (r->threaded)
+        pthread_join(r->th, NULL);
+    r->threaded = 0;
+}
+
 int alc_cmd_run(int argc, char **argv)
 {
     return cli_session_main(ALC_RUN_NEW, "run", usage, argc, argv);
@@ -133,6 +166,7 @@ int cli_session_main(alc_run_mode mode, const char *cmd, cli_usage_fn usage_fn, 
     alc_log_init(rank, verbosity);
 
     int code = 0, abort_needed = 0;
+    release_task release = {.session = NULL};
     alc_error err;
     alc_error_clear(&err);
     if (rank == 0) {
@@ -159,8 +193,9 @@ int cli_session_main(alc_run_mode mode, const char *cmd, cli_usage_fn usage_fn, 
             }
         }
         abort_needed = res.abort_needed;
-        alc_session_free(res.session);
-        alc_job_free(res.job);
+        release.session = res.session;
+        release.job = res.job;
+        release_start(&release);
     } else {
         if (alc_worker_serve(MPI_COMM_WORLD, &err) != ALC_OK) {
             char msg[1800];
@@ -177,8 +212,10 @@ int cli_session_main(alc_run_mode mode, const char *cmd, cli_usage_fn usage_fn, 
         alc_log(ALC_LOG_WARN, "aborting the MPI job so that mpirun exits (status %d)", code);
         fflush(stdout);
         fflush(stderr);
+        release_join(&release);
         MPI_Abort(MPI_COMM_WORLD, code ? code : 1);
     }
     MPI_Finalize();
+    release_join(&release);
     return code;
 }

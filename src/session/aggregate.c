@@ -29,44 +29,67 @@ typedef struct contrib {
 /* Distinct tickers: an open-addressing set of borrowed strings. */
 typedef struct tset {
     const char **key;
-    int *id;
+    int *id;       /* order of first appearance */
+    size_t *len;   /* of key */
+    uint32_t *hash; /* of key */
     size_t cap;
     int n;
 } tset;
 
-/* Slot of ticker t, or of the empty slot where it would go. */
-static size_t tset_find(const tset *ts, const char *t)
+/* Slot of ticker t (length len, hash h), or of the empty slot where it
+ * would go. */
+static size_t tset_find(const tset *ts, const char *t, size_t len, uint32_t h)
 {
-    size_t k = alc_str_hash(t, strlen(t)) & (ts->cap - 1);
-    while (ts->key[k] && strcmp(ts->key[k], t))
+    size_t k = h & (ts->cap - 1);
+    while (ts->key[k] && (ts->len[k] != len || memcmp(ts->key[k], t, len)))
         k = (k + 1) & (ts->cap - 1);
     return k;
 }
 
-/* Insert ticker t when new (growing the table); -1 when out of memory. */
-static int tset_add(tset *ts, const char *t)
+static int tset_grow(tset *ts)
 {
-    if ((size_t)(ts->n + 1) * 2 > ts->cap) {
-        size_t cap = ts->cap ? ts->cap * 2 : 64;
-        tset g = {calloc(cap, sizeof(const char *)), malloc(cap * sizeof(int)), cap, ts->n};
-        if (!g.key || !g.id) {
-            free(g.key);
-            free(g.id);
-            return -1;
-        }
-        for (size_t i = 0; i < ts->cap; i++)
-            if (ts->key[i])
-                g.key[tset_find(&g, ts->key[i])] = ts->key[i];
-        free(ts->key);
-        free(ts->id);
-        *ts = g;
+    size_t cap = ts->cap ? ts->cap * 2 : 64;
+    tset g = {calloc(cap, sizeof(const char *)), malloc(cap * sizeof(int)),
+              malloc(cap * sizeof(size_t)), malloc(cap * sizeof(uint32_t)), cap, ts->n};
+    if (!g.key || !g.id || !g.len || !g.hash) {
+        free(g.key);
+        free(g.id);
+        free(g.len);
+        free(g.hash);
+        return -1;
     }
-    size_t k = tset_find(ts, t);
+    for (size_t i = 0; i < ts->cap; i++)
+        if (ts->key[i]) {
+            size_t k = tset_find(&g, ts->key[i], ts->len[i], ts->hash[i]);
+            g.key[k] = ts->key[i];
+            g.id[k] = ts->id[i];
+            g.len[k] = ts->len[i];
+            g.hash[k] = ts->hash[i];
+        }
+    free(ts->key);
+    free(ts->id);
+    free(ts->len);
+    free(ts->hash);
+    *ts = g;
+    return 0;
+}
+
+/* The id of ticker t: its rank among the distinct tickers in order of
+ * first appearance (a new one gets the next); -1 when out of memory. */
+static int tset_id(tset *ts, const char *t)
+{
+    if ((size_t)(ts->n + 1) * 2 > ts->cap && tset_grow(ts) != 0)
+        return -1;
+    size_t len = strlen(t);
+    uint32_t h = alc_str_hash(t, len);
+    size_t k = tset_find(ts, t, len, h);
     if (!ts->key[k]) {
         ts->key[k] = t;
-        ts->n++;
+        ts->id[k] = ts->n++;
+        ts->len[k] = len;
+        ts->hash[k] = h;
     }
-    return 0;
+    return ts->id[k];
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -77,46 +100,60 @@ static int cmp_str(const void *a, const void *b)
 /* Sort c by ticker (byte order), keeping the strategy order within each
  * ticker: the contributions arrive in strategy order, so a stable
  * counting sort over the (few) distinct tickers gives the fixed summation
- * order (ticker, then strategy index) in linear time.  Returns the sorted
- * copy (NULL when out of memory). */
-static contrib *sort_contribs(const contrib *c, size_t n)
+ * order (ticker, then strategy index) in linear time.  One hash lookup per
+ * contribution names its ticker by an id; the ids are then renumbered in
+ * byte order of the names.  Returns the sorted copy, and in *rank_out each
+ * contribution's ticker rank in that order (NULL when out of memory). */
+static contrib *sort_contribs(const contrib *c, size_t n, int **rank_out)
 {
-    tset ts = {NULL, NULL, 0, 0};
+    tset ts = {NULL, NULL, NULL, NULL, 0, 0};
     int *tid = malloc((n ? n : 1) * sizeof *tid);
     contrib *out = malloc((n ? n : 1) * sizeof *out);
-    int ok = tid && out;
+    int *out_rank = malloc((n ? n : 1) * sizeof *out_rank);
+    int ok = tid && out && out_rank;
     for (size_t i = 0; ok && i < n; i++)
-        if (tset_add(&ts, c[i].ticker) != 0)
+        if ((tid[i] = tset_id(&ts, c[i].ticker)) < 0)
             ok = 0;
     const char **names = ok ? malloc((size_t)(ts.n ? ts.n : 1) * sizeof *names) : NULL;
+    int *rank = ok ? malloc((size_t)(ts.n ? ts.n : 1) * sizeof *rank) : NULL;
     size_t *start = ok ? calloc((size_t)ts.n + 1, sizeof *start) : NULL;
-    ok = ok && names && start;
+    ok = ok && names && rank && start;
     if (ok) {
-        int m = 0;
+        int m = ts.n;
         for (size_t k = 0; k < ts.cap; k++)
             if (ts.key[k])
-                names[m++] = ts.key[k];
+                names[ts.id[k]] = ts.key[k];
         qsort(names, (size_t)m, sizeof *names, cmp_str);
-        for (int r = 0; r < m; r++)
-            ts.id[tset_find(&ts, names[r])] = r;
+        for (int r = 0; r < m; r++) {
+            size_t len = strlen(names[r]);
+            rank[ts.id[tset_find(&ts, names[r], len, alc_str_hash(names[r], len))]] = r;
+        }
         for (size_t i = 0; i < n; i++) {
-            tid[i] = ts.id[tset_find(&ts, c[i].ticker)];
+            tid[i] = rank[tid[i]];
             start[tid[i] + 1]++;
         }
         for (int r = 0; r < m; r++)
             start[r + 1] += start[r];
-        for (size_t i = 0; i < n; i++)
-            out[start[tid[i]]++] = c[i];
+        for (size_t i = 0; i < n; i++) {
+            size_t at = start[tid[i]]++;
+            out[at] = c[i];
+            out_rank[at] = tid[i];
+        }
     }
     free(names);
+    free(rank);
     free(start);
     free(tid);
     free(ts.key);
     free(ts.id);
+    free(ts.len);
+    free(ts.hash);
     if (!ok) {
         free(out);
+        free(out_rank);
         return NULL;
     }
+    *rank_out = out_rank;
     return out;
 }
 
@@ -161,7 +198,8 @@ alc_status alc_aggregate_ex(const alc_signal *const *signals, int n_strategies,
                                               : signals[i]->w[k].weight / divisor};
     /* (ticker, strategy) is a total order here: a strategy's allocation has
      * each ticker once. */
-    contrib *sorted = sort_contribs(c, n);
+    int *rank = NULL; /* of each sorted contribution's ticker */
+    contrib *sorted = sort_contribs(c, n, &rank);
     free(c);
     if (!sorted)
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
@@ -171,6 +209,7 @@ alc_status alc_aggregate_ex(const alc_signal *const *signals, int n_strategies,
     out->attr = malloc((n ? n : 1) * sizeof *out->attr);
     if (!out->w || !out->attr) {
         free(c);
+        free(rank);
         alc_consolidated_free(out);
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
     }
@@ -178,7 +217,7 @@ alc_status alc_aggregate_ex(const alc_signal *const *signals, int n_strategies,
         /* The one place weights are added: per ticker, in strategy order. */
         double sum = 0.0;
         size_t e = i;
-        for (; e < n && !strcmp(c[e].ticker, c[i].ticker); e++) {
+        for (; e < n && rank[e] == rank[i]; e++) {
             sum += c[e].weight;
             out->attr[out->n_attr++] = (alc_attribution){out->n, c[e].strategy, c[e].weight};
         }
@@ -186,6 +225,7 @@ alc_status alc_aggregate_ex(const alc_signal *const *signals, int n_strategies,
         out->w[out->n].weight = sum;
         if (!out->w[out->n].ticker) {
             free(c);
+            free(rank);
             alc_consolidated_free(out);
             return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
         }
@@ -193,6 +233,7 @@ alc_status alc_aggregate_ex(const alc_signal *const *signals, int n_strategies,
         i = e;
     }
     free(c);
+    free(rank);
     double total = 0.0;
     for (int i = 0; i < out->n; i++)
         total += out->w[i].weight;

@@ -145,7 +145,7 @@ static int inside_any(const char *path, const char *const *roots, int n_roots)
 
 /* Resolve one strategy file against the allowed roots (see job.h). */
 static alc_status resolve_strategy(const alc_job *job, const char *file, char **out,
-                                   alc_error *err)
+                                   uint64_t *bytes, alc_error *err)
 {
     const char *roots[2] = {job->dir, job->strategies_dir};
     int n_roots = job->strategies_dir ? 2 : 1;
@@ -174,6 +174,7 @@ static alc_status resolve_strategy(const alc_job *job, const char *file, char **
         struct stat lst;
         const char *name = inside(lex, roots[r]) ? lex + strlen(roots[r]) + (roots[r][1] != '\0') : NULL;
         if (name && !strchr(name, '/') && lstat(lex, &lst) == 0 && S_ISREG(lst.st_mode)) {
+            *bytes = (uint64_t)lst.st_size;
             *out = dup_str(lex);
             return *out ? ALC_OK : alc_fail(err, ALC_ERR_NOMEM, "out of memory");
         }
@@ -193,6 +194,7 @@ static alc_status resolve_strategy(const alc_job *job, const char *file, char **
         if (stat(real, &st) != 0 || !S_ISREG(st.st_mode))
             return alc_fail_at(err, ALC_ERR_JOB, job->path, 0, 0,
                                "strategy path '%s' is not a regular file", file);
+        *bytes = (uint64_t)st.st_size;
         *out = dup_str(real);
         return *out ? ALC_OK : alc_fail(err, ALC_ERR_NOMEM, "out of memory");
     }
@@ -279,7 +281,7 @@ static alc_status parse_entry(alc_job *job, const cJSON *e, int i, alc_error *er
     s->file = dup_str(file->valuestring);
     if (!s->file)
         return alc_fail(err, ALC_ERR_NOMEM, "out of memory");
-    alc_status st = resolve_strategy(job, s->file, &s->path, err);
+    alc_status st = resolve_strategy(job, s->file, &s->path, &s->bytes, err);
     if (st != ALC_OK)
         return st;
     return ALC_OK;
