@@ -30,6 +30,9 @@
  * switches in a 3.6 s session at a fixed 300 us). */
 #define POLL_MIN_US 100
 #define POLL_MAX_US 1000
+/* How long rank 0's recorder thread waits for more accepted batches before
+ * it writes what it has (N > 1; at N = 1 each batch is written at once). */
+#define RECORD_LINGER_MS 20
 /* How long rank 0 waits for idle workers to acknowledge the end. */
 #define STOP_GRACE_SECONDS 10.0
 #define STOP_GRACE_AFTER_TIMEOUT 1.0
@@ -198,6 +201,20 @@ static void *recorder_main(void *arg)
             pthread_cond_wait(&r->cv, &r->mu);
         if (r->head == r->tail)
             break; /* quit, and everything written */
+        /* Let the batches accepted in the next RECORD_LINGER_MS join this
+         * write: one status update and flush for all of them (a flush is a
+         * quarter of a batch's recording), and fewer wake-ups of a thread
+         * that preempts rank 0's evaluator.  A crash meanwhile loses only
+         * results that a resume evaluates again. */
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += RECORD_LINGER_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (!r->quit && pthread_cond_timedwait(&r->cv, &r->mu, &until) == 0)
+            ;
         /* everything queued so far, with one flush: when the thread lags
          * (it shares rank 0's core with the evaluator), fewer flushes */
         const int *batches = r->queue + r->head;
@@ -239,7 +256,11 @@ static alc_status recorder_start(alc_snapshot *snap, const alc_session *s, recor
     r->queue = q;
     r->st = ALC_OK;
     pthread_mutex_init(&r->mu, NULL);
-    pthread_cond_init(&r->cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->cv, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&r->th, NULL, recorder_main, r) != 0) {
         pthread_cond_destroy(&r->cv);
         pthread_mutex_destroy(&r->mu);
@@ -254,8 +275,11 @@ static alc_status recorder_start(alc_snapshot *snap, const alc_session *s, recor
 static void recorder_push(recorder *r, int b)
 {
     pthread_mutex_lock(&r->mu);
+    /* only the first of a group wakes the thread: the others join it
+     * while it lingers */
+    if (r->head == r->tail)
+        pthread_cond_signal(&r->cv);
     r->queue[r->tail++] = b;
-    pthread_cond_signal(&r->cv);
     pthread_mutex_unlock(&r->mu);
 }
 
