@@ -190,6 +190,20 @@ static int mkdirs(const char *path)
     return stat(tmp, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
 }
 
+/* CLOCK_MONOTONIC now + us (us < 1 s): a deadline for pthread_cond_timedwait
+ * on a condition variable set to that clock. */
+static struct timespec mono_after_us(long us)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_nsec += us * 1000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
 /* ---- the recorder thread ---- */
 
 static void *recorder_main(void *arg)
@@ -206,13 +220,7 @@ static void *recorder_main(void *arg)
          * quarter of a batch's recording), and fewer wake-ups of a thread
          * that preempts rank 0's evaluator.  A crash meanwhile loses only
          * results that a resume evaluates again. */
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += RECORD_LINGER_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = mono_after_us(RECORD_LINGER_MS * 1000L);
         while (!r->quit && pthread_cond_timedwait(&r->cv, &r->mu, &until) == 0)
             ;
         /* everything queued so far, with one flush: when the thread lags
@@ -879,13 +887,7 @@ static void idle_wait(coord *c, long wait_us)
         alc_sleep_us(wait_us);
         return;
     }
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += wait_us * 1000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = mono_after_us(wait_us);
     pthread_mutex_lock(&se->mu);
     if (!se->r_count && se->held > 0)
         pthread_cond_timedwait(&se->done, &se->mu, &until);
