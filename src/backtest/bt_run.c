@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alchemiser/backtest.h"
@@ -28,6 +27,7 @@
 #include "alchemiser/engine.h"
 #include "alchemiser/job.h"
 #include "alchemiser/market.h"
+#include "alchemiser/order.h"
 #include "backtest/bt_internal.h"
 
 enum { TAG_TASK = 101, TAG_RESULT = 102, WORKER_FAILED = -2 };
@@ -203,21 +203,6 @@ static void progress(bt_context *ctx, int final)
 
 /* ---- tasks ---------------------------------------------------------------------- */
 
-/* Largest strategy files first (longest-processing-time first): a heavy
- * strategy's blocks start early instead of ending the run alone. */
-typedef struct sized {
-    long size;
-    int index;
-} sized;
-
-static int by_size_desc(const void *a, const void *b)
-{
-    const sized *x = a, *y = b;
-    if (x->size != y->size)
-        return x->size > y->size ? -1 : 1;
-    return (x->index > y->index) - (x->index < y->index);
-}
-
 static void plan_tasks(bt_context *ctx, int ranks)
 {
     int S = ctx->job->n_strategies, T = ctx->T;
@@ -234,23 +219,14 @@ static void plan_tasks(bt_context *ctx, int ranks)
     ctx->blocks = (T + chunk - 1) / chunk;
     ctx->n_tasks = (long)S * ctx->blocks;
     ctx->next_task = 0;
-    sized *by = malloc((size_t)(S ? S : 1) * sizeof *by);
-    ctx->order = malloc((size_t)(S ? S : 1) * sizeof *ctx->order);
-    if (!by || !ctx->order) {
-        free(by);
-        free(ctx->order);
-        ctx->order = NULL; /* file order then */
-        return;
-    }
-    for (int s = 0; s < S; s++) {
-        struct stat sb;
-        by[s].index = s;
-        by[s].size = stat(ctx->job->strategies[s].path, &sb) == 0 ? (long)sb.st_size : 0;
-    }
-    qsort(by, (size_t)S, sizeof *by, by_size_desc);
-    for (int s = 0; s < S; s++)
-        ctx->order[s] = by[s].index;
-    free(by);
+    /* Largest strategy files first (longest-processing-time first): a heavy
+     * strategy's blocks start early instead of ending the run alone.  The
+     * sizes are the job read's; NULL (out of memory): file order. */
+    uint64_t *size = malloc((size_t)(S ? S : 1) * sizeof *size);
+    for (int s = 0; size && s < S; s++)
+        size[s] = ctx->job->strategies[s].bytes;
+    ctx->order = size ? alc_order_largest_first(size, S) : NULL;
+    free(size);
 }
 
 /* Task k -> (strategy, first day, count). */

@@ -7,13 +7,13 @@
  *   0 COMPLETED, 1 FAILED, 2 usage error or job refused, 3 TIMEOUT,
  *   4 the outputs could not be written. */
 #include <mpi.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alchemiser/log.h"
 #include "alchemiser/session.h"
+#include "alchemiser/task.h"
 #include "alchemiser/worker.h"
 #include "cli/commands.h"
 #include "cli/session_cli.h"
@@ -109,8 +109,7 @@ static int exit_code(alc_session_status s)
 typedef struct release_task {
     alc_session *session; /* owned from here on */
     alc_job *job;         /* owned from here on */
-    pthread_t th;
-    int threaded;
+    alc_task task;
 } release_task;
 
 static void *release_main(void *arg)
@@ -119,20 +118,6 @@ static void *release_main(void *arg)
     alc_session_free(r->session);
     alc_job_free(r->job);
     return NULL;
-}
-
-static void release_start(release_task *r)
-{
-    r->threaded = pthread_create(&r->th, NULL, release_main, r) == 0;
-    if (!r->threaded)
-        release_main(r);
-}
-
-static void release_join(release_task *r)
-{
-    if (r->threaded)
-        pthread_join(r->th, NULL);
-    r->threaded = 0;
 }
 
 int alc_cmd_run(int argc, char **argv)
@@ -195,7 +180,7 @@ int cli_session_main(alc_run_mode mode, const char *cmd, cli_usage_fn usage_fn, 
         abort_needed = res.abort_needed;
         release.session = res.session;
         release.job = res.job;
-        release_start(&release);
+        alc_task_start(&release.task, release_main, &release);
     } else {
         if (alc_worker_serve(MPI_COMM_WORLD, &err) != ALC_OK) {
             char msg[1800];
@@ -212,10 +197,10 @@ int cli_session_main(alc_run_mode mode, const char *cmd, cli_usage_fn usage_fn, 
         alc_log(ALC_LOG_WARN, "aborting the MPI job so that mpirun exits (status %d)", code);
         fflush(stdout);
         fflush(stderr);
-        release_join(&release);
+        alc_task_join(&release.task);
         MPI_Abort(MPI_COMM_WORLD, code ? code : 1);
     }
     MPI_Finalize();
-    release_join(&release);
+    alc_task_join(&release.task);
     return code;
 }

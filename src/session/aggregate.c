@@ -92,9 +92,15 @@ static int tset_id(tset *ts, const char *t)
     return ts->id[k];
 }
 
-static int cmp_str(const void *a, const void *b)
+/* A distinct ticker and its id (order of first appearance). */
+typedef struct named_id {
+    const char *name;
+    int id;
+} named_id;
+
+static int by_name(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    return strcmp(((const named_id *)a)->name, ((const named_id *)b)->name);
 }
 
 /* Sort c by ticker (byte order), keeping the strategy order within each
@@ -114,20 +120,18 @@ static contrib *sort_contribs(const contrib *c, size_t n, int **rank_out)
     for (size_t i = 0; ok && i < n; i++)
         if ((tid[i] = tset_id(&ts, c[i].ticker)) < 0)
             ok = 0;
-    const char **names = ok ? malloc((size_t)(ts.n ? ts.n : 1) * sizeof *names) : NULL;
+    named_id *names = ok ? malloc((size_t)(ts.n ? ts.n : 1) * sizeof *names) : NULL;
     int *rank = ok ? malloc((size_t)(ts.n ? ts.n : 1) * sizeof *rank) : NULL;
     size_t *start = ok ? calloc((size_t)ts.n + 1, sizeof *start) : NULL;
     ok = ok && names && rank && start;
     if (ok) {
-        int m = ts.n;
+        int m = 0;
         for (size_t k = 0; k < ts.cap; k++)
             if (ts.key[k])
-                names[ts.id[k]] = ts.key[k];
-        qsort(names, (size_t)m, sizeof *names, cmp_str);
-        for (int r = 0; r < m; r++) {
-            size_t len = strlen(names[r]);
-            rank[ts.id[tset_find(&ts, names[r], len, alc_str_hash(names[r], len))]] = r;
-        }
+                names[m++] = (named_id){ts.key[k], ts.id[k]};
+        qsort(names, (size_t)m, sizeof *names, by_name);
+        for (int r = 0; r < m; r++)
+            rank[names[r].id] = r;
         for (size_t i = 0; i < n; i++) {
             tid[i] = rank[tid[i]];
             start[tid[i] + 1]++;

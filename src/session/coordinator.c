@@ -12,10 +12,12 @@
 
 #include "alchemiser/events.h"
 #include "alchemiser/log.h"
+#include "alchemiser/order.h"
 #include "alchemiser/pack.h"
 #include "alchemiser/session.h"
 #include "alchemiser/snapshot.h"
 #include "alchemiser/sha256.h"
+#include "alchemiser/task.h"
 #include "session/internal.h"
 #include "session/sends.h"
 
@@ -496,19 +498,6 @@ static int pick(const coord *c, int r)
     return c->n_workers <= 1 ? fallback : -1;
 }
 
-typedef struct batch_cost {
-    uint64_t bytes;
-    int batch;
-} batch_cost;
-
-static int by_cost(const void *a, const void *b)
-{
-    const batch_cost *x = a, *y = b;
-    if (x->bytes != y->bytes)
-        return x->bytes < y->bytes ? 1 : -1;
-    return (x->batch > y->batch) - (x->batch < y->batch);
-}
-
 /* Largest batches first (their strategy files' bytes: evaluation time
  * grows with a strategy's size), so that the last batches handed out are
  * small and no rank finishes long after the others: a 3 MB strategy
@@ -518,24 +507,16 @@ static int by_cost(const void *a, const void *b)
 static int *dispatch_order(const alc_session *s)
 {
     int n = s->n_batches;
-    batch_cost *bc = malloc((size_t)(n ? n : 1) * sizeof *bc);
-    int *order = malloc((size_t)(n ? n : 1) * sizeof *order);
-    if (!bc || !order) {
-        free(bc);
-        free(order);
+    uint64_t *bytes = calloc((size_t)(n ? n : 1), sizeof *bytes);
+    if (!bytes)
         return NULL;
-    }
     for (int b = 0; b < n; b++) {
         const alc_batch *bt = &s->batches[b].batch;
-        uint64_t bytes = 0;
         for (int k = 0; k < bt->count; k++)
-            bytes += s->job->strategies[bt->first + k].bytes;
-        bc[b] = (batch_cost){bytes, b};
+            bytes[b] += s->job->strategies[bt->first + k].bytes;
     }
-    qsort(bc, (size_t)n, sizeof *bc, by_cost);
-    for (int i = 0; i < n; i++)
-        order[i] = bc[i].batch;
-    free(bc);
+    int *order = alc_order_largest_first(bytes, n);
+    free(bytes);
     return order;
 }
 
@@ -709,8 +690,7 @@ static alc_status receive(coord *c, const MPI_Status *status, int late, alc_erro
  * the session. */
 typedef struct portfolio_writer {
     const alc_session *s; /* borrowed */
-    pthread_t th;
-    int threaded;
+    alc_task task;
     alc_status st;
     alc_error err;
 } portfolio_writer;
@@ -722,21 +702,19 @@ static void *portfolio_main(void *arg)
     return NULL;
 }
 
+/* Without a thread the file is written here, before the tables. */
 static void portfolio_start(portfolio_writer *pw, const alc_session *s)
 {
     pw->s = s;
     pw->st = ALC_OK;
     alc_error_clear(&pw->err);
-    pw->threaded = pthread_create(&pw->th, NULL, portfolio_main, pw) == 0;
-    if (!pw->threaded) /* no thread to be had: written here, before the tables */
-        portfolio_main(pw);
+    alc_task_start(&pw->task, portfolio_main, pw);
 }
 
 /* Waits for the file; its error, if any, goes to err. */
 static alc_status portfolio_join(portfolio_writer *pw, alc_error *err)
 {
-    if (pw->threaded)
-        pthread_join(pw->th, NULL);
+    alc_task_join(&pw->task);
     if (pw->st != ALC_OK)
         *err = pw->err;
     return pw->st;
@@ -1476,13 +1454,13 @@ alc_status alc_session_run(MPI_Comm comm, const alc_run_options *opt, alc_run_re
          * batches then go out in index order, which the fault tests'
          * expectations (what a worker holds when it hangs) are written in. */
         const char *fault = getenv("ALC_FAULT");
-        if (s->scheduling == ALC_SCHED_DYNAMIC && !(fault && *fault))
+        if (s->scheduling == ALC_SCHED_DYNAMIC && !(fault && *fault)) {
             c.order = dispatch_order(s);
-        if (s->scheduling == ALC_SCHED_DYNAMIC && !(fault && *fault) &&
-            self_start(market, as_of, &c.self, &re) != ALC_OK) {
-            alc_log(ALC_LOG_WARN, "rank 0 only coordinates: %s", re.msg);
-            c.self = NULL;
-            alc_error_clear(&re);
+            if (self_start(market, as_of, &c.self, &re) != ALC_OK) {
+                alc_log(ALC_LOG_WARN, "rank 0 only coordinates: %s", re.msg);
+                c.self = NULL;
+                alc_error_clear(&re);
+            }
         }
         if (recorder_start(c.snap, s, &c.rec, &re) != ALC_OK) {
             alc_log(ALC_LOG_WARN, "rank 0 records each batch itself: %s", re.msg);

@@ -58,7 +58,6 @@ static int attr_time(const alc_snapshot *snap, hid_t obj, const char *name, doub
 
 /* ---- tables (1-D compound datasets) ---- */
 
-
 /* A transfer property list whose conversion buffer holds `bytes`: HDF5's
  * default (1 MiB, allocated and cleared at every H5Dwrite) costs more than
  * writing a small batch table.  H5P_DEFAULT when it cannot be made. */
